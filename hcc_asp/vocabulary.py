@@ -1,0 +1,75 @@
+"""Regimen vocabulary read from the KB (``kb/vocabulary.lp``): ids, aliases, drugs, classes.
+
+The KB is the single source of the vocabulary; Python only reads it (one tiny solve, cached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import clingo
+
+from hcc_asp.resources import kb_dir
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """One regimen of the vocabulary."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    drugs: tuple[tuple[str, str], ...]  # (drug, class)
+
+
+@lru_cache(maxsize=8)
+def regimens(kb: Path | None = None) -> tuple[Regimen, ...]:
+    """Return every regimen of the vocabulary, sorted by id."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.load(str(kb_dir(kb) / "vocabulary.lp"))
+    ctl.ground([("base", [])])
+    names: dict[str, str] = {}
+    aliases: dict[str, list[str]] = {}
+    components: dict[str, list[str]] = {}
+    classes: dict[str, str] = {}
+    ids: set[str] = set()
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            for sym in model.symbols(atoms=True):
+                args = sym.arguments
+                if sym.match("regimen", 1):
+                    ids.add(args[0].name)
+                elif sym.match("regimen_name", 2):
+                    names[args[0].name] = args[1].string
+                elif sym.match("regimen_alias", 2):
+                    aliases.setdefault(args[0].name, []).append(args[1].string)
+                elif sym.match("component", 2):
+                    components.setdefault(args[0].name, []).append(args[1].name)
+                elif sym.match("drug_class", 2):
+                    classes[args[0].name] = args[1].name
+    return tuple(
+        Regimen(
+            id=r,
+            name=names.get(r, r),
+            aliases=tuple(sorted(aliases.get(r, []))),
+            drugs=tuple((d, classes.get(d, "")) for d in sorted(components.get(r, []))),
+        )
+        for r in sorted(ids)
+    )
+
+
+def regimen_aliases(kb: Path | None = None) -> dict[str, str]:
+    """Map every accepted spelling (id or alias, lower case) to its regimen id."""
+    table: dict[str, str] = {}
+    for reg in regimens(kb):
+        table[reg.id] = reg.id
+        for alias in reg.aliases:
+            table[alias.lower()] = reg.id
+    return table
+
+
+def resolve_regimen(text: str, kb: Path | None = None) -> str | None:
+    """Return the regimen id for an id or alias (case-insensitive), or None if unknown."""
+    return regimen_aliases(kb).get(text.strip().lower())

@@ -1,0 +1,1 @@
+"""The hcc-asp knowledge base (clingo programs), installed as package data."""

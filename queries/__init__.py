@@ -1,0 +1,1 @@
+"""Query programs that sit on top of the KB (patient space, what-if search)."""
