@@ -1,0 +1,5 @@
+"""Allow ``python -m hcc_asp``."""
+
+from hcc_asp.cli import main
+
+main()

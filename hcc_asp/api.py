@@ -1,0 +1,45 @@
+"""The public Python API, used by the CLI itself: recommend, guideline and regimen listings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hcc_asp.engine import catalogue, guideline_ids
+from hcc_asp.recommend import recommend
+from hcc_asp.vocabulary import regimens
+
+__all__ = ["guideline_list", "recommend", "regimen_list"]
+
+
+def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
+    """Return the encoded guidelines (newest first): id, title, year, citation, DOI, grading."""
+    cat = catalogue(kb)
+    rows = []
+    for public in guideline_ids(kb):
+        info = cat.guidelines[cat.guideline_atom[public]]
+        rows.append(
+            {
+                "id": public,
+                "title": info.get("title", ""),
+                "year": info.get("year"),
+                "citation": info.get("citation", ""),
+                "doi": info.get("doi", ""),
+                "grading": info.get("grading", ""),
+                "status": "encoded",
+            }
+        )
+    return rows
+
+
+def regimen_list(kb: Path | None = None) -> list[dict[str, Any]]:
+    """Return every regimen id with its name, aliases, drugs and drug classes."""
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "aliases": list(r.aliases),
+            "drugs": [{"drug": d, "class": c} for d, c in r.drugs],
+        }
+        for r in regimens(kb)
+    ]

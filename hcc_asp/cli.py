@@ -1,0 +1,115 @@
+"""The ``hcc-asp`` command: a thin layer that parses, calls the library, prints, and maps errors.
+
+Exit codes (spec/cli.md): 0 success; 1 ``check`` found an error; 2 bad usage or bad input, with one
+line per problem on stderr and nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+FORMATS = ("text", "json")
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(2)
+
+
+def _kb_option(function: Any) -> Any:
+    return click.option(
+        "--kb",
+        "kb",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Use another copy of the knowledge-base folder (default: the installed kb/).",
+    )(function)
+
+
+def _load(patient: str, kb: Path | None) -> Any:
+    from hcc_asp.patient import PatientError, load_patient
+    from hcc_asp.vocabulary import regimen_aliases
+
+    try:
+        return load_patient(patient, stdin=sys.stdin, aliases=regimen_aliases(kb))
+    except PatientError as error:
+        _fail(error.problems)
+
+
+def _run(call: Any) -> Any:
+    """Run a library call, turning the library's input errors into exit code 2."""
+    from hcc_asp.engine import KnowledgeBaseError
+    from hcc_asp.recommend import InputConflictError, UnknownGuidelineError
+
+    try:
+        return call()
+    except InputConflictError as error:
+        _fail(error.problems)
+    except (UnknownGuidelineError, KnowledgeBaseError) as error:
+        _fail([str(error)])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hcc-asp")
+def main() -> None:
+    """Systemic therapy of advanced hepatocellular carcinoma, from guideline knowledge in ASP.
+
+    PATIENT is a YAML or JSON patient file (spec: patient.md), or - for standard input.
+    """
+
+
+@main.command()
+@click.argument("patient")
+@click.option(
+    "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_kb_option
+def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+    """Every regimen the guideline mentions, with its status for PATIENT now."""
+    from hcc_asp.engine import catalogue
+    from hcc_asp.recommend import recommend as build
+    from hcc_asp.recommend import resolve_guideline
+    from hcc_asp.render import recommend_text, to_json
+
+    record = _load(patient, kb)
+    document = _run(lambda: build(record, guideline, kb))
+    if fmt == "json":
+        click.echo(to_json(document), nl=False)
+    else:
+        atom = resolve_guideline(document["guideline"], kb)
+        click.echo(recommend_text(document, str(catalogue(kb).guidelines[atom]["title"])), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_kb_option
+def guidelines(fmt: str, kb: Path | None) -> None:
+    """The encoded guidelines: id, title, year, citation (DOI)."""
+    from hcc_asp.api import guideline_list
+    from hcc_asp.render import guidelines_text, to_json
+
+    rows = _run(lambda: guideline_list(kb))
+    click.echo(
+        to_json({"format": 1, "guidelines": rows}) if fmt == "json" else guidelines_text(rows),
+        nl=False,
+    )
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_kb_option
+def regimens(fmt: str, kb: Path | None) -> None:
+    """Regimen ids, aliases, component drugs and classes."""
+    from hcc_asp.api import regimen_list
+    from hcc_asp.render import regimens_text, to_json
+
+    rows = _run(lambda: regimen_list(kb))
+    click.echo(
+        to_json({"format": 1, "regimens": rows}) if fmt == "json" else regimens_text(rows), nl=False
+    )

@@ -1,0 +1,188 @@
+"""Ground and solve the KB with clingo: the catalogue of KB metadata and one patient's answer.
+
+The KB decides; this module only loads it, passes the patient in as Symbols, and collects the
+atoms of the (unique) stable model. The one arithmetic primitive clingo lacks, ``@log10_micro``
+(used by the ALBI rule in ``kb/derivations.lp``), is provided by ``Context``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import clingo
+from clingo import Symbol
+
+from hcc_asp.resources import ROOT_FILE, kb_dir
+
+
+class KnowledgeBaseError(Exception):
+    """The KB could not be loaded or grounded (a bad ``--kb`` folder or an edit that breaks it)."""
+
+
+class Context:
+    """Functions the KB may call with ``@name(...)``: plain arithmetic, no clinical rule."""
+
+    def log10_micro(self, number: Symbol) -> Symbol:
+        """Return round(log10(n) * 10^6) for a positive integer n (ALBI needs a logarithm)."""
+        return clingo.Number(round(math.log10(number.number) * 1_000_000))
+
+
+def _logger_into(messages: list[str]) -> object:
+    def logger(_code: clingo.MessageCode, message: str) -> None:
+        messages.append(message.strip())
+
+    return logger
+
+
+def new_control(arguments: Sequence[str] = (), messages: list[str] | None = None) -> clingo.Control:
+    """Return a clingo Control whose messages are collected instead of printed."""
+    sink = messages if messages is not None else []
+    return clingo.Control(list(arguments), logger=_logger_into(sink), message_limit=1000)
+
+
+def add_facts(ctl: clingo.Control, facts: Iterable[Symbol]) -> None:
+    """Add facts through the backend: values stay Symbols, never program text."""
+    with ctl.backend() as backend:
+        for fact in facts:
+            backend.add_rule([backend.add_atom(fact)])
+
+
+def ground_and_solve(
+    kb: Path | None,
+    facts: Iterable[Symbol] = (),
+    programs: Sequence[Path] = (),
+    arguments: Sequence[str] = (),
+) -> tuple[list[Symbol], list[str]]:
+    """Load the KB root file (and extra programs), add facts, ground, solve; return all atoms.
+
+    The KB is stratified, so there is exactly one stable model; no model means the KB is broken.
+    """
+    messages: list[str] = []
+    ctl = new_control(arguments, messages)
+    try:
+        ctl.load(str(kb_dir(kb) / ROOT_FILE))
+        for program in programs:
+            ctl.load(str(program))
+        add_facts(ctl, facts)
+        ctl.ground([("base", [])], context=Context())
+    except RuntimeError as error:
+        detail = "; ".join(messages) or str(error)
+        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+    atoms: list[Symbol] = []
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            atoms = list(model.symbols(atoms=True))
+            break
+        else:
+            raise KnowledgeBaseError(
+                "the knowledge base has no answer for this patient (inconsistent rules)"
+            )
+    return atoms, messages
+
+
+def _text(symbol: Symbol) -> str:
+    return symbol.string if symbol.type == clingo.SymbolType.String else str(symbol)
+
+
+@dataclass
+class Catalogue:
+    """Everything the KB states independently of any patient.
+
+    Guidelines, recommendations, evidence, safety statements and the words for them; read once
+    per KB folder.
+    """
+
+    guidelines: dict[str, dict[str, object]] = field(default_factory=dict)  # key: guideline atom
+    guideline_atom: dict[str, str] = field(default_factory=dict)  # public id -> atom name
+    recs: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    rec_regimens: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    condition_label: dict[Symbol, str] = field(default_factory=dict)
+    condition_code: dict[Symbol, str] = field(default_factory=dict)
+    action_text: dict[str, str] = field(default_factory=dict)
+    note_text: dict[str, str] = field(default_factory=dict)
+    qualifying_text: dict[str, str] = field(default_factory=dict)
+    safety: dict[str, dict[str, object]] = field(default_factory=dict)
+    atoms: list[Symbol] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def catalogue(kb: Path | None = None) -> Catalogue:
+    """Return the catalogue of the KB (solved once without a patient)."""
+    atoms, _ = ground_and_solve(kb)
+    cat = Catalogue(atoms=atoms)
+    recs: dict[tuple[str, str], dict[str, object]] = defaultdict(
+        lambda: {
+            "regimens": [],
+            "evidence": {},
+            "trials": [],
+            "trials_for": defaultdict(list),
+            "unconfirmed": {},
+            "notes": [],
+        }
+    )
+    for atom in sorted(atoms):
+        name, args = atom.name, atom.arguments
+        if name == "guideline" and len(args) == 4:
+            key = args[0].name
+            info = cat.guidelines.setdefault(key, {})
+            info.update(id=args[1].string, title=args[2].string, year=args[3].number)
+            cat.guideline_atom[args[1].string] = key
+        elif (
+            name in ("guideline_citation", "guideline_doi", "guideline_grading") and len(args) == 2
+        ):
+            cat.guidelines.setdefault(args[0].name, {})[name.removeprefix("guideline_")] = args[
+                1
+            ].string
+        elif name == "rec" and len(args) == 3:
+            recs[(args[0].name, args[1].string)]["regimens"].append(args[2].name)
+        elif name == "rec_text":
+            recs[(args[0].name, args[1].string)]["text"] = args[2].string
+        elif name == "evidence":
+            recs[(args[0].name, args[1].string)]["evidence"][args[2].name] = args[3].string
+        elif name == "evidence_label":
+            recs[(args[0].name, args[1].string)]["label"] = args[2].string
+        elif name == "trial":
+            recs[(args[0].name, args[1].string)]["trials"].append(args[2].string)
+        elif name == "trial_for":
+            recs[(args[0].name, args[1].string)]["trials_for"][args[2].name].append(args[3].string)
+        elif name == "rec_source":
+            recs[(args[0].name, args[1].string)]["source"] = args[2].string
+        elif name == "unconfirmed" and len(args) == 4:
+            recs[(args[0].name, args[1].string)]["unconfirmed"][args[2].name] = args[3].string
+        elif name == "provenance_note":
+            recs[(args[0].name, args[1].string)]["notes"].append(args[2].string)
+        elif name == "condition_label":
+            cat.condition_label[args[0]] = args[1].string
+        elif name == "condition_code":
+            cat.condition_code[args[0]] = _text(args[1])
+        elif name == "action_text":
+            cat.action_text[args[0].name] = args[1].string
+        elif name == "note_text":
+            cat.note_text[args[0].name] = args[1].string
+        elif name == "qualifying_text":
+            cat.qualifying_text[args[0].name] = args[1].string
+        elif name in ("contraindication", "caution") and len(args) == 3:
+            entry = cat.safety.setdefault(args[0].name, {})
+            entry.update(severity=name, target=str(args[1]), condition=args[2])
+        elif name in ("safety_kind", "safety_source", "safety_text", "safety_unconfirmed"):
+            cat.safety.setdefault(args[0].name, {})[name.removeprefix("safety_")] = _text(args[1])
+    cat.recs = dict(recs)
+    return cat
+
+
+def guideline_ids(kb: Path | None = None) -> list[str]:
+    """Return the public ids of the encoded guidelines, newest first then by id."""
+    cat = catalogue(kb)
+    entries = sorted(cat.guidelines.values(), key=lambda g: (-int(g["year"]), str(g["id"])))
+    return [str(g["id"]) for g in entries]
+
+
+def default_guideline(kb: Path | None = None) -> str:
+    """Return the newest encoded ASCO edition (the contract's default)."""
+    asco = [g for g in guideline_ids(kb) if g.startswith("asco-")]
+    return asco[0] if asco else guideline_ids(kb)[0]

@@ -1,0 +1,126 @@
+"""Turn a validated patient into clingo facts, through the Symbol API only.
+
+No program text is ever built from patient data: every value becomes a ``clingo.Symbol``
+(``String`` for the id and key paths, ``Number`` for scaled numbers, ``Function`` for enumerated
+values) and reaches the solver through the backend. A hostile id stays one string.
+The fact vocabulary is documented in ``kb/input.lp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import clingo
+from clingo import Function, Number, String, Symbol
+
+from hcc_asp.resources import kb_dir
+
+#: Sections of the patient file: present sections are reported as ``given(Section)``.
+SECTIONS = (
+    "tumour",
+    "labs",
+    "liver",
+    "liver.child_pugh",
+    "liver.varices",
+    "comorbidities",
+    "access",
+)
+#: Keys whose value is a list: one ``value/2`` fact per item.
+LIST_KEYS = ("liver.etiology", "access.unavailable")
+
+
+@lru_cache(maxsize=8)
+def scales(kb: Path | None = None) -> dict[str, int]:
+    """Return the integer scale of every numeric key, as declared in ``kb/input.lp``."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.load(str(kb_dir(kb) / "input.lp"))
+    ctl.ground([("base", [])])
+    table: dict[str, int] = {}
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            for sym in model.symbols(atoms=True):
+                if sym.match("scale", 2):
+                    table[sym.arguments[0].string] = sym.arguments[1].number
+    return table
+
+
+def scaled(value: float | int, scale: int) -> int:
+    """Scale a decimal value to an integer, rounding half up (2.405 at scale 100 -> 241)."""
+    return int((Decimal(str(value)) * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def value_symbol(key: str, value: Any, kb: Path | None = None) -> Symbol:
+    """Return the Symbol for one leaf value of ``key`` (see ``kb/input.lp``)."""
+    if isinstance(value, bool):
+        return Function("true" if value else "false")
+    if isinstance(value, int | float):
+        table = scales(kb)
+        if key not in table:
+            raise KeyError(f"no scale declared in kb/input.lp for numeric key {key}")
+        return Number(scaled(value, table[key]))
+    text = str(value)
+    if key == "tumour.bclc_stage" and text == "0":
+        return Number(0)
+    return Function(text.lower())
+
+
+def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (dotted key path, value) for every section and leaf, sections as (path, None)."""
+    for key in data:
+        path = f"{prefix}{key}"
+        value = data[key]
+        if isinstance(value, Mapping):
+            yield path, None
+            yield from _leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def unscaled(key: str, number: int, kb: Path | None = None) -> float | int:
+    """Invert ``scaled``: the key's value in its own unit (for witnesses and explanations)."""
+    factor = scales(kb).get(key, 1)
+    if factor == 1:
+        return number
+    result = Decimal(number) / factor
+    return int(result) if result == result.to_integral_value() else float(result)
+
+
+def patient_data(patient: Any) -> dict[str, Any]:
+    """Return the patient as plain data with the file's own key names; None (unknown) left out."""
+    return patient.model_dump(by_alias=True, exclude_none=True, mode="python")
+
+
+def patient_facts(patient: Any, kb: Path | None = None) -> list[Symbol]:
+    """Return the facts of one patient (``patient/1``, ``given/1``, ``value/2``, ``prior/3``)."""
+    data = patient_data(patient)
+    facts: list[Symbol] = [Function("patient", [String(patient.id)])]
+    prior = data.pop("prior_therapies", None)
+    data.pop("id", None)
+    data.pop("version", None)
+    for path, value in _leaves(data):
+        facts.append(Function("given", [String(path)]))
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            facts.extend(
+                Function("value", [String(path), value_symbol(path, item, kb)]) for item in value
+            )
+        else:
+            facts.append(Function("value", [String(path), value_symbol(path, value, kb)]))
+    if prior is not None:
+        facts.append(Function("given", [String("prior_therapies")]))
+        for line, item in enumerate(prior, start=1):
+            for field, value in item.items():
+                if value is None:
+                    continue
+                facts.append(
+                    Function(
+                        "prior",
+                        [Number(line), Function(field), value_symbol(f"prior.{field}", value, kb)],
+                    )
+                )
+    return facts

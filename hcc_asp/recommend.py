@@ -1,0 +1,267 @@
+"""`recommend`: every regimen a guideline mentions, with its status for one patient.
+
+The KB decides every status, reason, missing key and action (``kb/decision.lp``); this module
+only gathers the shown atoms of one solve and words them with the KB's own texts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import clingo
+from clingo import Symbol
+
+from hcc_asp.engine import Catalogue, catalogue, default_guideline, ground_and_solve
+from hcc_asp.facts import patient_facts
+
+#: Output format version of the JSON documents (spec/cli.md).
+FORMAT = 1
+#: Order of statuses in listings: what can be given first.
+STATUS_ORDER = ("recommended", "conditional", "not_recommended", "contraindicated")
+
+
+class UnknownGuidelineError(ValueError):
+    """The guideline id is not encoded in the KB."""
+
+
+class InputConflictError(ValueError):
+    """The patient file contradicts itself in a way only the KB can see (e.g. Child-Pugh)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep one line per problem."""
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def key_text(symbol: Symbol) -> str:
+    """Render a missing-key term: a string, or item(List, Index, Field) as List[Index].Field."""
+    if symbol.type == clingo.SymbolType.String:
+        return symbol.string
+    if symbol.match("item", 3):
+        parent, index, fieldname = symbol.arguments
+        return f"{parent.string}[{index.number}].{fieldname.string}"
+    return str(symbol)
+
+
+def condition_code(cat: Catalogue, condition: Symbol) -> str:
+    """Return the KB's code for a condition, or a code made from the term when it has none."""
+    if condition in cat.condition_code:
+        return cat.condition_code[condition]
+    text = str(condition)
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_").lower()
+
+
+def condition_label(cat: Catalogue, condition: Symbol) -> str:
+    """Return the KB's words for a condition (the term itself when it has no label)."""
+    return cat.condition_label.get(condition, str(condition))
+
+
+def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
+    """Return the KB atom of a public guideline id (default: the newest ASCO edition)."""
+    cat = catalogue(kb)
+    public = guideline or default_guideline(kb)
+    if public not in cat.guideline_atom:
+        known = ", ".join(sorted(cat.guideline_atom))
+        raise UnknownGuidelineError(f"unknown guideline '{public}' (encoded: {known})")
+    return cat.guideline_atom[public]
+
+
+@dataclass
+class Answer:
+    """The atoms of one patient's stable model, indexed by predicate."""
+
+    atoms: list[Symbol]
+
+    def __post_init__(self) -> None:
+        """Index the atoms by name and arity."""
+        self.by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
+        for atom in self.atoms:
+            if atom.type == clingo.SymbolType.Function:
+                self.by_signature[(atom.name, len(atom.arguments))].append(atom)
+        for group in self.by_signature.values():
+            group.sort()
+
+    def get(self, name: str, arity: int) -> list[Symbol]:
+        """Return the atoms of name/arity, sorted."""
+        return self.by_signature.get((name, arity), [])
+
+
+def solve_patient(patient: Any, kb: Path | None = None, programs: Sequence[Path] = ()) -> Answer:
+    """Solve the KB for one patient; raise InputConflictError when the KB finds a contradiction."""
+    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), programs)
+    answer = Answer(atoms)
+    conflicts = answer.get("input_conflict", 3)
+    if conflicts:
+        raise InputConflictError(
+            [
+                f"{c.arguments[0].string}: given {_value_text(c.arguments[1])} disagrees with "
+                f"{_value_text(c.arguments[2])} derived from the other values"
+                for c in conflicts
+            ]
+        )
+    return answer
+
+
+def _value_text(symbol: Symbol) -> str:
+    if symbol.type == clingo.SymbolType.Function and not symbol.arguments:
+        return symbol.name.upper() if len(symbol.name) == 1 else symbol.name
+    return str(symbol)
+
+
+def derived_values(answer: Answer) -> dict[str, Any]:
+    """Return the derived scores of the contract: Child-Pugh, ALBI, BCLC (None when unknown)."""
+
+    def one(name: str) -> Symbol | None:
+        atoms = answer.get(name, 1)
+        return atoms[0].arguments[0] if len(atoms) == 1 else None
+
+    score, klass = one("child_pugh_score"), one("child_pugh_class")
+    albi, grade = one("albi_score"), one("albi_grade")
+    stage = one("bclc_stage")
+    return {
+        "child_pugh": {
+            "score": score.number if score is not None else None,
+            "class": klass.name.upper() if klass is not None else None,
+        },
+        "albi": {
+            "score": round(albi.number / 1_000_000, 2) if albi is not None else None,
+            "grade": grade.number if grade is not None else None,
+        },
+        "bclc_stage": (
+            None
+            if stage is None
+            else str(stage.number)
+            if stage.type == clingo.SymbolType.Number
+            else stage.name.upper()
+        ),
+    }
+
+
+def _evidence(rec: dict[str, Any]) -> dict[str, str]:
+    evidence = dict(rec.get("evidence", {}))
+    ordered = {k: evidence.pop(k) for k in ("type", "quality", "strength") if k in evidence}
+    ordered.update(sorted(evidence.items()))
+    if "label" in rec:
+        ordered["label"] = rec["label"]
+    return ordered
+
+
+def _sources(rec: dict[str, Any], regimen: str) -> list[str]:
+    trials = list(rec.get("trials", [])) + list(rec.get("trials_for", {}).get(regimen, []))
+    return sorted(set(trials), key=trials.index)
+
+
+def regimen_entries(
+    answer: Answer, guideline_atom: str, kb: Path | None = None
+) -> list[dict[str, Any]]:
+    """Return one entry per regimen the guideline mentions, in listing order."""
+    cat = catalogue(kb)
+    g = clingo.Function(guideline_atom)
+
+    def of(name: str, arity: int) -> dict[str, list[Symbol]]:
+        table: dict[str, list[Symbol]] = defaultdict(list)
+        for atom in answer.get(name, arity):
+            if atom.arguments[0] == g:
+                table[atom.arguments[1].name].append(atom)
+        return table
+
+    statuses = {
+        a.arguments[1].name: a.arguments[2].name
+        for a in answer.get("status", 3)
+        if a.arguments[0] == g
+    }
+    selected = {r: atoms[0].arguments[2].string for r, atoms in of("selected_rec", 3).items()}
+    reasons, contra = of("reason", 4), of("contraindication_reason", 3)
+    missing, actions = of("missing_key", 3), of("action", 3)
+    cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
+
+    entries = []
+    for regimen, status in statuses.items():
+        rec_id = selected.get(regimen, "")
+        rec = cat.recs.get((guideline_atom, rec_id), {})
+        entry: dict[str, Any] = {
+            "regimen": regimen,
+            "status": status,
+            "recommendation": rec_id,
+            "evidence": _evidence(rec),
+            "sources": _sources(rec, regimen),
+            "reasons": [],
+            "missing": sorted({key_text(a.arguments[2]) for a in missing.get(regimen, [])}),
+            "actions": [
+                {
+                    "code": a.arguments[2].name,
+                    "text": cat.action_text.get(a.arguments[2].name, a.arguments[2].name),
+                }
+                for a in actions.get(regimen, [])
+            ],
+            "cautions": [],
+        }
+        for atom in contra.get(regimen, []):
+            code = atom.arguments[2].name
+            entry["reasons"].append(
+                {
+                    "code": code,
+                    "text": str(cat.safety.get(code, {}).get("text", code)),
+                    "kind": "contraindication",
+                }
+            )
+        for atom in sorted(
+            reasons.get(regimen, []), key=lambda a: (a.arguments[2].string != rec_id, a)
+        ):
+            rec_label, condition = atom.arguments[2].string, atom.arguments[3]
+            entry["reasons"].append(
+                {
+                    "code": condition_code(cat, condition),
+                    "text": f"Rec {rec_label} requires {condition_label(cat, condition)}: not met.",
+                    "recommendation": rec_label,
+                }
+            )
+        for atom in cautions.get(regimen, []):
+            code = atom.arguments[2].name
+            text = cat.safety.get(code, {}).get("text") or cat.qualifying_text.get(code, code)
+            entry["cautions"].append({"code": code, "text": str(text)})
+        entry["cautions_unassessed"] = [
+            {
+                "code": a.arguments[2].name,
+                "text": str(cat.safety.get(a.arguments[2].name, {}).get("text", "")),
+            }
+            for a in unassessed.get(regimen, [])
+        ]
+        unconfirmed = rec.get("unconfirmed", {})
+        if unconfirmed:
+            entry["unconfirmed"] = {k: unconfirmed[k] for k in sorted(unconfirmed)}
+        entries.append(entry)
+    entries.sort(
+        key=lambda e: (STATUS_ORDER.index(e["status"]), e["recommendation"] or "~", e["regimen"])
+    )
+    return entries
+
+
+def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None) -> dict[str, Any]:
+    """Return the `recommend --format json` document for one patient (spec/cli.md)."""
+    guideline_atom = resolve_guideline(guideline, kb)
+    answer = solve_patient(patient, kb)
+    cat = catalogue(kb)
+    lines = answer.get("line", 1)
+    g = clingo.Function(guideline_atom)
+    notes = [
+        {
+            "code": a.arguments[1].name,
+            "text": cat.note_text.get(a.arguments[1].name, a.arguments[1].name),
+        }
+        for a in answer.get("note", 2)
+        if a.arguments[0] == g
+    ]
+    return {
+        "format": FORMAT,
+        "patient": patient.id,
+        "guideline": cat.guidelines[guideline_atom]["id"],
+        "line": lines[0].arguments[0].number if len(lines) == 1 else None,
+        "derived": derived_values(answer),
+        "regimens": regimen_entries(answer, guideline_atom, kb),
+        "notes": notes,
+    }

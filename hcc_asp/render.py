@@ -1,0 +1,124 @@
+"""Render the documents of the public API as text for clinicians, or as JSON (the contract).
+
+Rendering never decides anything: it lays out what the KB decided. The same document gives the
+same bytes (dict order is fixed where the documents are built; JSON keys keep that order).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+WIDTH = 100
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """Return the document as indented JSON with a final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def evidence_text(evidence: dict[str, str]) -> str:
+    """One short evidence label: the guideline's own label, else its grading words."""
+    if "label" in evidence:
+        return evidence["label"]
+    words = [evidence.get(k) for k in ("type", "quality", "strength") if evidence.get(k)]
+    if words and all(w == "unconfirmed" for w in words):
+        return "grading unconfirmed"
+    return ", ".join(w for w in words if w)
+
+
+def main_reason(entry: dict[str, Any]) -> str:
+    """The one line that says most about the regimen's status."""
+    status = entry["status"]
+    if status in ("not_recommended", "contraindicated") and entry["reasons"]:
+        return entry["reasons"][0]["text"]
+    if status == "conditional":
+        if entry["actions"]:
+            return "first: " + entry["actions"][0]["text"]
+        if entry["missing"]:
+            return "missing: " + ", ".join(entry["missing"])
+    if status == "recommended":
+        sources = ", ".join(entry["sources"])
+        return f"evidence: {sources}" if sources else ""
+    return ""
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def recommend_text(document: dict[str, Any], guideline_title: str = "") -> str:
+    """A table a clinician can scan, then the details of every regimen not simply recommended."""
+    derived = document["derived"]
+    cp, albi = derived["child_pugh"], derived["albi"]
+    line = document["line"] if document["line"] is not None else "unknown"
+    out = [
+        f"Patient {document['patient']} - {document['guideline']}"
+        + (f" ({guideline_title})" if guideline_title else "")
+    ]
+    out.append(
+        f"Line of therapy: {line} | Child-Pugh: {cp['class'] or 'unknown'}"
+        + (f" ({cp['score']})" if cp["score"] is not None else "")
+        + " | ALBI: "
+        + (f"grade {albi['grade']} ({albi['score']:.2f})" if albi["grade"] else "unknown")
+        + f" | BCLC: {derived['bclc_stage'] or 'unknown'}"
+    )
+    out.append("")
+    header = f"{'REGIMEN':<25} {'STATUS':<15} {'REC':<14} {'EVIDENCE':<26} MAIN REASON"
+    out.append(header)
+    out.append("-" * (len(header) + 43))
+    for entry in document["regimens"]:
+        out.append(
+            f"{entry['regimen']:<25} {entry['status']:<15} {entry['recommendation']:<14} "
+            f"{_clip(evidence_text(entry['evidence']), 26):<26} "
+            f"{_clip(main_reason(entry), 54)}".rstrip()
+        )
+    details = [e for e in document["regimens"] if e["status"] != "recommended" or e["cautions"]]
+    if details:
+        out.append("")
+        out.append("Details")
+    for entry in details:
+        out.append(f"  {entry['regimen']} ({entry['status']}):")
+        for reason in entry["reasons"]:
+            out.extend(_wrapped(f"reason [{reason['code']}]: {reason['text']}"))
+        if entry["missing"]:
+            out.extend(_wrapped("missing: " + ", ".join(entry["missing"])))
+        for action in entry["actions"]:
+            out.extend(_wrapped(f"do first [{action['code']}]: {action['text']}"))
+        for caution in entry["cautions"]:
+            out.extend(_wrapped(f"caution [{caution['code']}]: {caution['text']}"))
+        for what, text in entry.get("unconfirmed", {}).items():
+            out.extend(_wrapped(f"unconfirmed {what}: {text}"))
+    if document["notes"]:
+        out.append("")
+        out.append("Notes")
+        for note in document["notes"]:
+            out.extend(_wrapped(f"[{note['code']}] {note['text']}", indent="  "))
+    return "\n".join(out) + "\n"
+
+
+def _wrapped(text: str, indent: str = "    ") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def guidelines_text(rows: list[dict[str, Any]]) -> str:
+    """The encoded guidelines, one block each."""
+    out = []
+    for row in rows:
+        out.append(f"{row['id']}  {row['title']} ({row['year']})")
+        out.append(f"    {row['citation']}" + (f". doi:{row['doi']}" if row.get("doi") else ""))
+        if row.get("grading"):
+            out.extend(_wrapped("grading: " + row["grading"]))
+        if row.get("status") and row["status"] != "encoded":
+            out.extend(_wrapped(f"{row['status']}: {row.get('why', '')}"))
+    return "\n".join(out) + "\n"
+
+
+def regimens_text(rows: list[dict[str, Any]]) -> str:
+    """Regimen ids, aliases, drugs and classes as a table."""
+    out = [f"{'REGIMEN':<26} {'ALIASES':<40} DRUGS (CLASS)"]
+    for row in rows:
+        drugs = ", ".join(f"{d['drug']} ({d['class']})" for d in row["drugs"])
+        out.append(f"{row['id']:<26} {', '.join(row['aliases']):<40} {drugs}".rstrip())
+    return "\n".join(out) + "\n"
