@@ -1,0 +1,1133 @@
+"""Patient files: the model, safe loading and validation (``spec/patient.md``, format version 1).
+
+A patient file is one YAML (or JSON) document. It is untrusted input, so it is read in three
+guarded steps, and every problem is reported as one line naming the key path and the bad value:
+
+1. :func:`read_source` reads at most 1 MiB of UTF-8 text from a file or standard input.
+2. The text is parsed event by event with PyYAML's safe parser and turned into plain data by this
+   module (never by a YAML constructor): anchors and aliases, tags, duplicate keys, complex keys,
+   deep nesting and huge documents are refused. Plain scalars follow the YAML 1.2 core schema, so
+   ``yes``/``no``/``on`` stay text (booleans are ``true``/``false`` only), ``017`` is 17 and
+   ``1:30`` is not a number.
+3. :func:`patient_from_data` validates the data against :class:`Patient` (strict types, ranges,
+   allowed values, regimen ids and aliases) and checks the structural contradictions between keys.
+   Child-Pugh class/score arithmetic is not done here: the knowledge base derives it.
+
+Absent keys and explicit ``null`` both mean *unknown*, never *no*: every leaf is optional and
+``None`` when unknown.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import sys
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
+
+import yaml
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+from hcc_asp.vocabulary import regimen_aliases, regimens
+
+__all__ = [
+    "BOUNDS",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Access",
+    "ChildPugh",
+    "Comorbidities",
+    "Labs",
+    "Liver",
+    "Patient",
+    "PatientError",
+    "PriorTherapy",
+    "Tumour",
+    "Varices",
+    "load_patient",
+    "parse_patient",
+    "patient_from_data",
+    "read_source",
+]
+
+#: Largest patient file accepted, in bytes (a real one is a few kilobytes).
+MAX_BYTES = 1024 * 1024
+#: Deepest nesting of mappings and lists accepted (the schema itself needs 4).
+MAX_DEPTH = 20
+#: Most YAML values (scalars, mappings, lists) accepted in one file.
+MAX_NODES = 10_000
+
+#: The drug class whose immune-related adverse events ``immune_adverse_event`` records.
+IMMUNE_CHECKPOINT_INHIBITOR = "immune_checkpoint_inhibitor"
+
+_PROBLEM = "hcc_problem"  # pydantic error type of problems this module words itself
+
+
+class PatientError(Exception):
+    """A patient file that cannot be used: one line per problem, in document order.
+
+    ``problems`` holds the lines (each names the key path and the bad value); ``source`` is the
+    path or ``-`` when :func:`load_patient` knows it.
+    """
+
+    def __init__(self, problems: Sequence[str] | str, source: str | None = None) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        super().__init__("\n".join(self.problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds of the numeric keys
+# ---------------------------------------------------------------------------------------------
+
+
+class Bound(NamedTuple):
+    """Allowed range of one numeric key."""
+
+    low: int
+    low_inclusive: bool
+    high: int
+    plausibility: bool  # True: ``high`` is a plausibility limit, not a definition
+
+
+# One table for every numeric key. Lower bounds and the ECOG, percentage and Child-Pugh score
+# ranges are definitions. The other upper bounds are plausibility limits, far beyond anything
+# seen in a living patient: they exist to catch unit mix-ups (albumin in g/L under the g/dL key,
+# bilirubin in umol/L under mg/dL, days under a months key), not to judge the patient.
+BOUNDS: dict[str, Bound] = {
+    "ecog": Bound(0, True, 4, False),
+    "weight_kg": Bound(0, False, 400, True),
+    "tumour.liver_involvement_percent": Bound(0, True, 100, False),
+    "tumour.nodules": Bound(1, True, 100, True),
+    "tumour.largest_nodule_cm": Bound(0, False, 50, True),
+    "labs.bilirubin_mg_dl": Bound(0, False, 60, True),
+    "labs.bilirubin_umol_l": Bound(0, False, 1026, True),
+    "labs.albumin_g_dl": Bound(0, False, 7, True),
+    "labs.albumin_g_l": Bound(0, False, 70, True),
+    "labs.inr": Bound(0, False, 15, True),
+    "labs.afp_ng_ml": Bound(0, True, 10_000_000, True),
+    "labs.platelets_10e9_l": Bound(0, True, 2000, True),
+    "liver.child_pugh.score": Bound(5, True, 15, False),
+    "liver.varices.endoscopy_months_ago": Bound(0, True, 1200, True),
+    "liver.varices.bleeding_months_ago": Bound(0, True, 1200, True),
+    "comorbidities.arterial_thromboembolism_months_ago": Bound(0, True, 1200, True),
+    "comorbidities.major_surgery_days_ago": Bound(0, True, 1200, True),
+}
+
+BILIRUBIN_UMOL_L_PER_MG_DL = 17.1
+ALBUMIN_G_L_PER_G_DL = 10
+
+
+def _limits(path: str) -> Any:
+    """Return the pydantic ``Field`` constraints of the numeric key ``path`` (from BOUNDS)."""
+    bound = BOUNDS[path]
+    if bound.low_inclusive:
+        return Field(ge=bound.low, le=bound.high)
+    return Field(gt=bound.low, le=bound.high)
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaf types
+# ---------------------------------------------------------------------------------------------
+
+
+def _whole_from_float(value: Any) -> Any:
+    """Accept ``7.0`` as the whole number 7; anything else goes on to the strict int check."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _bclc_zero(value: Any) -> Any:
+    """Accept the YAML integer 0 as BCLC stage "0" (``bclc_stage: 0`` is natural to write)."""
+    if type(value) is int and value == 0:
+        return "0"
+    return value
+
+
+def _format_version(value: Any) -> Any:
+    """Allow only the integer 1 (not ``true``, not ``1.0``, not ``"1"``)."""
+    if type(value) is not int or value != 1:
+        raise _problem(f"only format version 1 exists, got {_show(value)}")
+    return value
+
+
+def _regimen_id(value: Any, info: ValidationInfo) -> str:
+    """Turn a regimen id or alias (any case) into the canonical regimen id."""
+    aliases: Mapping[str, str] | None = (info.context or {}).get("aliases")
+    if aliases is None:
+        aliases = regimen_aliases()
+    if not isinstance(value, str):
+        raise _problem(f"must be a regimen id or alias (text), got {_show(value)}")
+    found = aliases.get(value.strip().lower())
+    if found is None:
+        close = difflib.get_close_matches(value.strip().lower(), list(aliases), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise _problem(
+            f"unknown regimen {_show(value)}{hint}; `hcc-asp regimens` lists ids and aliases"
+        )
+    return found
+
+
+def _none_as_empty(value: Any) -> Any:
+    """Read an explicit ``null`` section as an empty one: every key in it unknown."""
+    return {} if value is None else value
+
+
+def _problem(text: str) -> PydanticCustomError:
+    """Return a pydantic error whose message is this module's own wording."""
+    return PydanticCustomError(_PROBLEM, "{problem}", {"problem": text})
+
+
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+RegimenId = Annotated[str, BeforeValidator(_regimen_id)]
+_Number = Annotated[float, Strict(), AllowInfNan(False)]
+_Whole = Annotated[int, Strict(), BeforeValidator(_whole_from_float)]
+
+BclcStage = Literal["0", "A", "B", "C", "D"]
+PortalVeinInvasion = Literal["none", "vp1", "vp2", "vp3", "vp4"]
+LocoregionalTherapy = Literal["suitable", "unsuitable", "refractory"]
+Ascites = Literal["none", "mild", "moderate_severe"]
+Encephalopathy = Literal["none", "grade_1_2", "grade_3_4"]
+ChildPughClass = Literal["A", "B", "C"]
+Etiology = Literal["hbv", "hcv", "alcohol", "masld", "other"]
+VaricesFinding = Literal["none", "small", "large"]
+BleedingRisk = Literal["low", "high"]
+AutoimmuneDisease = Literal["none", "history", "active"]
+Transplant = Literal["none", "liver", "other_solid_organ", "allogeneic_hsct"]
+Outcome = Literal["progression", "intolerance", "completed", "ongoing"]
+ImmuneAdverseEvent = Literal["none", "grade_1_2", "grade_3_4"]
+
+_VASCULAR_INVASION = ("vp1", "vp2", "vp3", "vp4")
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    """Base of every part of the patient file: immutable, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tumour(_Section):
+    """``tumour``: stage and extent of the cancer."""
+
+    bclc_stage: Annotated[BclcStage, BeforeValidator(_bclc_zero)] | None = None
+    macrovascular_invasion: Flag | None = None
+    portal_vein_invasion: PortalVeinInvasion | None = None
+    extrahepatic_spread: Flag | None = None
+    liver_involvement_percent: (
+        Annotated[_Number, _limits("tumour.liver_involvement_percent")] | None
+    ) = None
+    bile_duct_invasion: Flag | None = None
+    nodules: Annotated[_Whole, _limits("tumour.nodules")] | None = None
+    largest_nodule_cm: Annotated[_Number, _limits("tumour.largest_nodule_cm")] | None = None
+    locoregional_therapy: LocoregionalTherapy | None = None
+
+
+class Labs(_Section):
+    """``labs``: laboratory values; bilirubin and albumin in either unit."""
+
+    bilirubin_mg_dl: Annotated[_Number, _limits("labs.bilirubin_mg_dl")] | None = None
+    bilirubin_umol_l: Annotated[_Number, _limits("labs.bilirubin_umol_l")] | None = None
+    albumin_g_dl: Annotated[_Number, _limits("labs.albumin_g_dl")] | None = None
+    albumin_g_l: Annotated[_Number, _limits("labs.albumin_g_l")] | None = None
+    inr: Annotated[_Number, _limits("labs.inr")] | None = None
+    afp_ng_ml: Annotated[_Number, _limits("labs.afp_ng_ml")] | None = None
+    platelets_10e9_l: Annotated[_Number, _limits("labs.platelets_10e9_l")] | None = None
+
+
+class ChildPugh(_Section):
+    """``liver.child_pugh``: a stated Child-Pugh class and score (checked by the KB)."""
+
+    class_: ChildPughClass | None = Field(default=None, alias="class")
+    score: Annotated[_Whole, _limits("liver.child_pugh.score")] | None = None
+
+
+class Varices(_Section):
+    """``liver.varices``: oesophageal varices screening, finding and bleeding."""
+
+    endoscopy_months_ago: (
+        Annotated[_Number, _limits("liver.varices.endoscopy_months_ago")] | None
+    ) = None
+    finding: VaricesFinding | None = None
+    treated: Flag | None = None
+    bleeding_risk: BleedingRisk | None = None
+    bleeding_months_ago: Annotated[_Number, _limits("liver.varices.bleeding_months_ago")] | None = (
+        None
+    )
+
+
+class Liver(_Section):
+    """``liver``: liver function, cirrhosis etiology and varices."""
+
+    ascites: Ascites | None = None
+    encephalopathy: Encephalopathy | None = None
+    child_pugh: Annotated[ChildPugh, BeforeValidator(_none_as_empty)] = Field(
+        default_factory=ChildPugh
+    )
+    etiology: list[Etiology] | None = None
+    hbv_antiviral: Flag | None = None
+    varices: Annotated[Varices, BeforeValidator(_none_as_empty)] = Field(default_factory=Varices)
+
+
+class Comorbidities(_Section):
+    """``comorbidities``: conditions behind the drugs' contraindications."""
+
+    autoimmune_disease: AutoimmuneDisease | None = None
+    transplant: Transplant | None = None
+    therapeutic_anticoagulation: Flag | None = None
+    arterial_thromboembolism_months_ago: (
+        Annotated[_Number, _limits("comorbidities.arterial_thromboembolism_months_ago")] | None
+    ) = None
+    uncontrolled_hypertension: Flag | None = None
+    nephrotic_proteinuria: Flag | None = None
+    major_surgery_days_ago: (
+        Annotated[_Number, _limits("comorbidities.major_surgery_days_ago")] | None
+    ) = None
+    gi_perforation_history: Flag | None = None
+    interstitial_lung_disease: Flag | None = None
+    systemic_immunosuppression: Flag | None = None
+
+
+class PriorTherapy(_Section):
+    """One systemic line already given (``prior_therapies[i]``)."""
+
+    regimen: RegimenId | None = None
+    outcome: Outcome | None = None
+    tolerated: Flag | None = None
+    immune_adverse_event: ImmuneAdverseEvent | None = None
+
+
+class Access(_Section):
+    """``access``: regimens this patient cannot get (approval, cost)."""
+
+    unavailable: list[RegimenId] | None = None
+
+
+class Patient(_Section):
+    """One patient, as given in a patient file (format version 1).
+
+    Every leaf is optional: ``None`` means unknown. ``prior_therapies`` is ``None`` when unknown
+    and ``[]`` when treatment-naive. Regimens are stored as canonical regimen ids.
+    """
+
+    version: Annotated[Literal[1], BeforeValidator(_format_version)] | None = None
+    id: Annotated[str, Strict(), Field(min_length=1)] = "patient"
+    ecog: Annotated[_Whole, _limits("ecog")] | None = None
+    weight_kg: Annotated[_Number, _limits("weight_kg")] | None = None
+    tumour: Annotated[Tumour, BeforeValidator(_none_as_empty)] = Field(default_factory=Tumour)
+    labs: Annotated[Labs, BeforeValidator(_none_as_empty)] = Field(default_factory=Labs)
+    liver: Annotated[Liver, BeforeValidator(_none_as_empty)] = Field(default_factory=Liver)
+    comorbidities: Annotated[Comorbidities, BeforeValidator(_none_as_empty)] = Field(
+        default_factory=Comorbidities
+    )
+    prior_therapies: list[PriorTherapy] | None = None
+    access: Annotated[Access, BeforeValidator(_none_as_empty)] = Field(default_factory=Access)
+
+    _id_given: bool = PrivateAttr(default=True)
+
+    def given_paths(self) -> list[str]:
+        """Return the dotted key paths of every leaf the file gave a value for, in schema order.
+
+        Lists (``liver.etiology``, ``prior_therapies``, ``access.unavailable``) count as one
+        leaf each. The id counts only when the file gave it (not when it was defaulted). This is
+        what the recommendation needs to tell known facts from unknown ones.
+        """
+        paths = list(_given(self, ""))
+        if not self._id_given:
+            paths.remove("id")
+        return paths
+
+
+def _given(model: BaseModel, prefix: str) -> Iterator[str]:
+    """Yield the paths of the non-null leaves of ``model``, sections recursed, in schema order."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = prefix + (field.alias or name)
+        if isinstance(value, BaseModel):
+            yield from _given(value, path + ".")
+        elif value is not None:
+            yield path
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def read_source(source: str, stdin: typing.TextIO | None = None) -> tuple[str, str]:
+    """Read a patient file's text safely: a path, or ``-`` for standard input.
+
+    Returns ``(text, default_id)``, the default id being the file name without its extension
+    (``stdin`` for ``-``). At most :data:`MAX_BYTES` are read, so a device or a huge file cannot
+    exhaust memory; the text must be UTF-8 (a leading byte-order mark is dropped). Any failure is
+    a :class:`PatientError` with the single line ``<source>: <problem>`` and ``source`` set.
+    """
+    try:
+        return _read(source, stdin)
+    except PatientError as error:
+        error.source = source
+        raise
+
+
+def _read(source: str, stdin: typing.TextIO | None) -> tuple[str, str]:
+    """Do the work of read_source."""
+    if source == "-":
+        stream = sys.stdin if stdin is None else stdin
+        raw: bytes | None = None
+        text: str | None = None
+        try:
+            buffer = getattr(stream, "buffer", None)
+            if buffer is not None:
+                raw = buffer.read(MAX_BYTES + 1)
+            else:
+                text = stream.read(MAX_BYTES + 1)
+        except UnicodeDecodeError as error:
+            raise PatientError(f"{source}: not UTF-8 text ({error.reason})") from None
+        except OSError as error:
+            raise PatientError(f"{source}: cannot read standard input ({error})") from None
+        if text is not None:
+            if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+                raise PatientError(f"{source}: {_too_large()}")
+            return text.removeprefix("\ufeff"), "stdin"
+        return _decode(source, raw or b""), "stdin"
+    path = Path(source)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise PatientError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise PatientError(f"{source}: is a directory, not a patient file") from None
+    except PermissionError:
+        raise PatientError(f"{source}: permission denied") from None
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise PatientError(f"{source}: cannot read ({reason})") from None
+    return _decode(source, raw), path.stem or "patient"
+
+
+def _too_large() -> str:
+    return f"too large (more than {MAX_BYTES // (1024 * 1024)} MiB); a patient file is a few kB"
+
+
+def _decode(source: str, raw: bytes) -> str:
+    """Decode bytes read from ``source`` as UTF-8, or raise the one-line problem."""
+    if len(raw) > MAX_BYTES:
+        raise PatientError(f"{source}: {_too_large()}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = raw[error.start]
+        raise PatientError(
+            f"{source}: not UTF-8 text (byte 0x{byte:02x} at offset {error.start})"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_patient(
+    source: str,
+    stdin: typing.TextIO | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> Patient:
+    """Read and validate a patient file (a path, or ``-`` for stdin): read_source + parse_patient.
+
+    A :class:`PatientError` raised here carries ``source``; its problem lines are those of
+    :func:`read_source` (prefixed with the source) or of :func:`parse_patient` (key paths).
+    """
+    try:
+        text, default_id = read_source(source, stdin)
+        return parse_patient(text, default_id, aliases)
+    except PatientError as error:
+        error.source = source
+        raise
+
+
+def parse_patient(
+    text: str, default_id: str = "patient", aliases: Mapping[str, str] | None = None
+) -> Patient:
+    """Parse and validate the text of a patient file (YAML or JSON) into a :class:`Patient`.
+
+    ``default_id`` is used when the file gives no id. ``aliases`` maps every accepted regimen
+    spelling in lower case to its id (default: the KB vocabulary). Every problem of the file is
+    collected and raised together as one :class:`PatientError`, in document order: a clinical
+    file is fixed in one round, not one error at a time.
+    """
+    data, raw, problems = _parse_yaml(text)
+    return _validate(data, default_id, aliases, raw, problems)
+
+
+def patient_from_data(
+    data: Any, default_id: str = "patient", aliases: Mapping[str, str] | None = None
+) -> Patient:
+    """Validate already-parsed data (a mapping, as from JSON) into a :class:`Patient`.
+
+    The same checks as :func:`parse_patient` except the YAML ones; for data built in Python, e.g.
+    a witness patient of the consistency checks.
+    """
+    return _validate(data, default_id, aliases, {}, [])
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML: events to plain data
+# ---------------------------------------------------------------------------------------------
+
+_Loc = tuple[str | int, ...]
+
+
+class _Problem(NamedTuple):
+    loc: _Loc
+    text: str  # the full line, key path included
+
+
+_PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+
+# Plain scalars resolve by the YAML 1.2 core schema (JSON-compatible): no yes/no booleans, no
+# sexagesimal or octal numbers, no timestamps.
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+
+
+def _resolve_plain(text: str) -> Any:
+    """Return the value of a plain (unquoted, untagged) scalar, by the YAML 1.2 core schema."""
+    if _NULL.fullmatch(text):
+        return None
+    if _BOOL.fullmatch(text):
+        return text.lower() == "true"
+    if _INT.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts; the range check will refuse it
+            return float(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    return text
+
+
+class _Frame:
+    """An open mapping or list while the event stream is read."""
+
+    __slots__ = ("key", "loc", "seen", "skip", "value")
+
+    def __init__(self, value: dict[str, Any] | list[Any], loc: _Loc) -> None:
+        self.value = value
+        self.loc = loc
+        self.key: str | None = None  # mapping: the key whose value comes next
+        self.seen: dict[str, int] = {}  # mapping: key -> line it was first given on
+        self.skip = False  # mapping: the value that comes next belongs to a duplicate key
+
+
+def _where(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
+class _DocumentBuilder:
+    """Build plain data from YAML parser events, refusing what a patient file must not hold.
+
+    Fatal problems raise PatientError at the event that shows them, so an alias bomb stops at
+    its first anchor, before anything is expanded, and a huge or deep document stops at the
+    limit. Duplicate keys are collected (the first value is kept) so that the rest of the file
+    is still checked.
+    """
+
+    def __init__(self) -> None:
+        self.root: list[Any] = []
+        self.stack = [_Frame(self.root, ())]
+        self.raw: dict[_Loc, str] = {}  # source text of every non-text scalar
+        self.duplicates: list[_Problem] = []
+        self.nodes = 0
+        self.documents = 0
+
+    def feed(self, event: yaml.Event) -> None:
+        """Take the next parser event."""
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise PatientError(
+                    f"{_where(event.start_mark)}: more than one YAML document "
+                    "(a file holds one patient)"
+                )
+        elif isinstance(event, yaml.AliasEvent):
+            raise PatientError(
+                f"{_where(event.start_mark)}: YAML anchors and aliases are not allowed "
+                f"(found *{event.anchor})"
+            )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self.stack.pop()
+        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            self._node(event)
+
+    def _node(self, event: yaml.ScalarEvent | yaml.CollectionStartEvent) -> None:
+        where = _where(event.start_mark)
+        if event.anchor is not None:
+            raise PatientError(
+                f"{where}: YAML anchors and aliases are not allowed (found &{event.anchor})"
+            )
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise PatientError(f"{where}: more than {MAX_NODES} YAML values in one file")
+        top = self.stack[-1]
+        is_key = isinstance(top.value, dict) and top.key is None
+        if isinstance(event, yaml.CollectionStartEvent):
+            if event.tag is not None:
+                raise PatientError(
+                    f"{where}: YAML tags are not allowed, got {_show_tag(event.tag)}"
+                )
+            if is_key:
+                raise PatientError(f"{where}: a mapping key must be text, not a collection")
+            if len(self.stack) > MAX_DEPTH:
+                raise PatientError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+            container: dict[str, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            self.stack.append(_Frame(container, self._attach(container)))
+            return
+        if event.tag is not None and event.tag not in (_STR_TAG, "!"):
+            raise PatientError(f"{where}: YAML tags are not allowed, got {_show_tag(event.tag)}")
+        if is_key:
+            self._key(top, event.value, event.start_mark.line + 1)
+            return
+        plain = event.tag is None and event.implicit[0]
+        value = _resolve_plain(event.value) if plain else event.value
+        loc = self._attach(value)
+        if not isinstance(value, str):
+            self.raw[loc] = event.value
+
+    def _key(self, top: _Frame, key: str, line: int) -> None:
+        """Open the next entry of a mapping; a duplicate key is a problem, its value dropped."""
+        if key in top.seen:
+            loc = (*top.loc, key)
+            self.duplicates.append(
+                _Problem(
+                    loc,
+                    f"{_format_path(loc)}: duplicate key (first on line {top.seen[key]}, "
+                    f"again on line {line}); give each key once",
+                )
+            )
+            top.skip = True
+        else:
+            top.seen[key] = line
+        top.key = key
+
+    def _attach(self, value: Any) -> _Loc:
+        """Put a value (or a just-opened container) into the open container; return its path."""
+        top = self.stack[-1]
+        if top.value is self.root:
+            self.root.append(value)
+            return ()
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return (*top.loc, len(top.value) - 1)
+        key = typing.cast(str, top.key)
+        top.key = None
+        if top.skip:
+            top.skip = False
+        else:
+            top.value[key] = value
+        return (*top.loc, key)
+
+
+def _parse_yaml(text: str) -> tuple[dict[str, Any], dict[_Loc, str], list[_Problem]]:
+    """Turn YAML text into plain data (dict, list, str, int, float, bool, None).
+
+    Returns the top-level mapping, the source text of every non-text scalar by key path (for
+    messages) and the duplicate-key problems. Fatal problems raise PatientError.
+    """
+    builder = _DocumentBuilder()
+    try:
+        for event in yaml.parse(text, Loader=_PARSER):
+            builder.feed(event)
+    except yaml.YAMLError as error:
+        raise PatientError(_yaml_error_line(error, text)) from None
+    data = builder.root[0] if builder.root else None
+    if data is None:
+        raise PatientError("the file is empty: expected patient keys (id, ecog, labs, ...)")
+    if not isinstance(data, dict):
+        raise PatientError(
+            f"the file must be a mapping of patient keys (key: value lines), got {_show(data)}"
+        )
+    return data, builder.raw, builder.duplicates
+
+
+def _yaml_error_line(error: yaml.YAMLError, text: str) -> str:
+    """Word a PyYAML error as one line with its line and column."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        where = f"{_where(mark)}: " if mark is not None else ""
+        problem = error.problem or error.context or "cannot parse"
+        context = f" ({error.context})" if error.context and error.problem else ""
+        return f"{where}YAML syntax error: {problem}{context}"
+    if isinstance(error, yaml.reader.ReaderError):
+        if _PARSER is yaml.SafeLoader:  # nocoverage - libyaml is installed
+            before = text[: error.position]
+        else:  # libyaml counts bytes
+            before = text.encode("utf-8")[: error.position].decode("utf-8", "ignore")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        code = ord(error.character) if isinstance(error.character, str) else error.character
+        shown = f"#x{code:04x}" if isinstance(code, int) else repr(code)
+        return f"line {line}, column {column}: character {shown} is not allowed in YAML"
+    first = (str(error).splitlines() or ["cannot parse"])[0]  # nocoverage - all errors are marked
+    return f"YAML error: {first}"  # nocoverage
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+
+def _validate(
+    data: Any,
+    default_id: str,
+    aliases: Mapping[str, str] | None,
+    raw: dict[_Loc, str],
+    problems: list[_Problem],
+) -> Patient:
+    """Validate data into a Patient, or raise every problem (plus ``problems``) in order."""
+    if aliases is None:
+        aliases = regimen_aliases()
+    problems = list(problems)
+    id_given = isinstance(data, dict) and data.get("id") is not None
+    if isinstance(data, dict) and not id_given:
+        data = {**data, "id": default_id}
+    patient: Patient | None = None
+    try:
+        patient = Patient.model_validate(data, context={"aliases": aliases})
+    except ValidationError as error:
+        problems.extend(_translate(item, raw) for item in error.errors(include_url=False))
+    if isinstance(data, dict):
+        problems.extend(_contradictions(data, aliases))
+    if problems or patient is None:
+        order = _document_order(data)
+        ranked = sorted(enumerate(problems), key=lambda item: (_rank(item[1].loc, order), item[0]))
+        raise PatientError([problem.text for _, problem in ranked])
+    patient._id_given = id_given
+    return patient
+
+
+def _document_order(data: Any) -> dict[_Loc, int]:
+    """Return the position of every key path of the data, in document (pre-)order."""
+    order: dict[_Loc, int] = {}
+
+    def walk(value: Any, loc: _Loc) -> None:
+        order[loc] = len(order)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*loc, index))
+
+    walk(data, ())
+    return order
+
+
+def _rank(loc: _Loc, order: dict[_Loc, int]) -> int:
+    """Position of ``loc`` in the document, or of its nearest given ancestor."""
+    while loc not in order and loc:
+        loc = loc[:-1]
+    return order.get(loc, len(order))
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_+\-]{1,60}")
+
+
+def _format_path(loc: _Loc) -> str:
+    """Dotted key path with list indices, e.g. ``prior_therapies[0].regimen``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = part if isinstance(part, str) and _PLAIN_KEY.fullmatch(part) else _clip(part)
+            text += f".{name}" if text else name
+    return text or "(top level)"
+
+
+def _clip(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _number(value: float) -> str:
+    """Show a number briefly: 34.2 not 34.199999999999996, 5 not 5.0."""
+    rounded = round(value, 2)
+    return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:g}"
+
+
+def _show(value: Any) -> str:
+    """Show an offending value on one line, as the file would write it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if value.bit_length() < 200 else "a huge number"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return _clip(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return _clip(value)
+
+
+def _translate(error: Any, raw: dict[_Loc, str]) -> _Problem:
+    """Word one pydantic error as one problem line: ``<key path>: <what is wrong>, got <value>``."""
+    loc: _Loc = tuple(error["loc"])
+    kind: str = error["type"]
+    value = error.get("input")
+    context = error.get("ctx") or {}
+    got = _show(value)
+    path = _format_path(loc)
+    if kind == _PROBLEM:
+        text = str(context["problem"])
+    elif kind == "extra_forbidden":
+        text = "unknown key" + _key_hint(loc)
+    elif kind == "invalid_key":
+        text = "unknown key (keys must be text)"
+    elif kind == "literal_error":
+        allowed = _allowed_values(loc)
+        text = f"must be one of {', '.join(allowed)}, got {got}"
+        if isinstance(value, str):
+            same = [item for item in allowed if item.lower() == value.strip().lower()]
+            if same:
+                text += f" (did you mean {same[0]}?)"
+    elif kind == "bool_type":
+        text = f"must be true or false, got {got}"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        text = f"must be a whole number, got {got}"
+    elif kind in ("float_type", "float_parsing"):
+        text = f"must be a number, got {got}"
+    elif kind == "finite_number":
+        text = f"must be a finite number, got {got}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        text = _range_text(kind, loc, context, got)
+    elif kind == "string_type" and loc == ("id",):
+        source = raw.get(loc, got)
+        text = f'must be a string, got {got}; put it in quotes: id: "{source}"'
+    elif kind == "string_type":
+        text = f"must be text, got {got}"
+    elif kind == "string_too_short":
+        text = f"must not be empty, got {got}"
+    elif kind == "list_type":
+        example = f" (write [{value}])" if isinstance(value, str) and len(value) < 40 else ""
+        text = f"must be a list, got {got}{example}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        text = f"must be a mapping of keys (key: value), got {got}"
+        if len(loc) == 2 and loc[0] == "prior_therapies" and isinstance(value, str):
+            text += f" (write - regimen: {value})"
+    else:  # nocoverage - pydantic errors the schema above cannot produce
+        message = str(error.get("msg", "invalid")).splitlines()[0]
+        text = f"{message[:1].lower()}{message[1:]}, got {got}"
+    return _Problem(loc, f"{path}: {text}")
+
+
+def _range_text(kind: str, loc: _Loc, context: dict[str, Any], got: str) -> str:
+    """Word a range error; upper plausibility limits hint at a unit mix-up."""
+    if kind == "greater_than":
+        return f"must be greater than {_number(context['gt'])}, got {got}"
+    if kind == "greater_than_equal":
+        return f"must be at least {_number(context['ge'])}, got {got}"
+    if kind == "less_than":  # nocoverage - BOUNDS has no exclusive upper bound
+        return f"must be less than {_number(context['lt'])}, got {got}"
+    text = f"must be at most {_number(context['le'])}, got {got}"
+    bound = BOUNDS.get(".".join(part for part in loc if isinstance(part, str)))
+    if bound is not None and bound.plausibility:
+        text += " (not plausible: check the unit)"
+    return text
+
+
+def _strip(annotation: Any) -> Any:
+    """Remove ``Annotated`` and ``| None`` around a type."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            args = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _field_key(field_name: str, model: type[BaseModel]) -> str:
+    field = model.model_fields[field_name]
+    return field.alias or field_name
+
+
+def _type_at(loc: _Loc) -> Any:
+    """Return the schema type at a key path (an index steps into the list item), or None."""
+    annotation: Any = Patient
+    for part in loc:
+        annotation = _strip(annotation)
+        if isinstance(part, int):
+            if get_origin(annotation) is not list:
+                return None
+            annotation = get_args(annotation)[0]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        names = {_field_key(name, annotation): name for name in annotation.model_fields}
+        if part not in names:
+            return None
+        annotation = annotation.model_fields[names[part]].annotation
+    return _strip(annotation)
+
+
+def _allowed_values(loc: _Loc) -> list[str]:
+    """Return the listed values of an enumerated key, in the order patient.md gives them."""
+    annotation = _type_at(loc)
+    if get_origin(annotation) is Literal:
+        return [str(arg) for arg in get_args(annotation)]
+    return []  # nocoverage - literal errors only come from Literal keys
+
+
+def _schema_paths(model: type[BaseModel], prefix: _Loc = ()) -> Iterator[_Loc]:
+    """Every key path of the schema (sections and leaves)."""
+    for name in model.model_fields:
+        loc = (*prefix, _field_key(name, model))
+        yield loc
+        annotation = _strip(model.model_fields[name].annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _schema_paths(annotation, loc)
+
+
+def _key_hint(loc: _Loc) -> str:
+    """Suggest the key meant: the same key in another section, or a close spelling here."""
+    key = loc[-1]
+    if not isinstance(key, str):  # nocoverage - YAML keys are always text here
+        return ""
+    elsewhere = [
+        _format_path(path)
+        for path in _schema_paths(Patient)
+        if path[-1] == key and path != tuple(part for part in loc if isinstance(part, str))
+    ]
+    if elsewhere:
+        return f" (did you mean {' or '.join(elsewhere)}?)"
+    model = _type_at(loc[:-1])
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        keys = [_field_key(name, model) for name in model.model_fields]
+        close = difflib.get_close_matches(key, keys, n=2, cutoff=0.7)
+        if close:
+            return f" (did you mean {' or '.join(close)}?)"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Contradictions between keys (structural only; Child-Pugh arithmetic is the KB's)
+# ---------------------------------------------------------------------------------------------
+
+_ABSENT = object()
+
+
+def _get(data: Any, *keys: str) -> Any:
+    """Return the value at a key path of raw data, or ``_ABSENT`` when it is not there."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return _ABSENT
+        data = data[key]
+    return data
+
+
+def _valid_number(path: str, value: Any) -> bool:
+    """Whether ``value`` passes the type and range checks of the numeric key ``path``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if not math.isfinite(value):
+        return False
+    bound = BOUNDS[path]
+    above = value >= bound.low if bound.low_inclusive else value > bound.low
+    return above and value <= bound.high
+
+
+def _contradictions(data: dict[str, Any], aliases: Mapping[str, str]) -> list[_Problem]:
+    """Report keys that are valid alone but contradict each other."""
+    problems: list[_Problem] = []
+    problems += _unit_disagreement(
+        data,
+        "bilirubin_mg_dl",
+        "bilirubin_umol_l",
+        BILIRUBIN_UMOL_L_PER_MG_DL,
+        "mg/dL",
+        "umol/L",
+        lambda given, converted: abs(converted - given) > 0.05 * given + 1,
+    )
+    problems += _unit_disagreement(
+        data,
+        "albumin_g_dl",
+        "albumin_g_l",
+        ALBUMIN_G_L_PER_G_DL,
+        "g/dL",
+        "g/L",
+        lambda given, converted: abs(converted - given) > 0.5,
+    )
+
+    portal = _get(data, "tumour", "portal_vein_invasion")
+    if portal in _VASCULAR_INVASION and _get(data, "tumour", "macrovascular_invasion") is False:
+        problems.append(
+            _Problem(
+                ("tumour", "portal_vein_invasion"),
+                f"tumour.portal_vein_invasion: got {_show(portal)}, but "
+                "tumour.macrovascular_invasion is false (portal vein invasion vp1-vp4 is "
+                "macrovascular invasion)",
+            )
+        )
+
+    finding = _get(data, "liver", "varices", "finding")
+    endoscopy = _get(data, "liver", "varices", "endoscopy_months_ago")
+    if finding in get_args(VaricesFinding) and endoscopy in (_ABSENT, None):
+        problems.append(
+            _Problem(
+                ("liver", "varices", "finding"),
+                f"liver.varices.finding: got {_show(finding)}, but "
+                "liver.varices.endoscopy_months_ago is not given (a finding needs an endoscopy: "
+                "give how many months ago it was done)",
+            )
+        )
+
+    problems += _duplicates(data, ("liver", "etiology"), lambda item: item)
+    problems += _prior_therapy_contradictions(data, aliases)
+    problems += _duplicates(
+        data,
+        ("access", "unavailable"),
+        lambda item: aliases.get(item.strip().lower()) if isinstance(item, str) else None,
+    )
+    return problems
+
+
+def _unit_disagreement(
+    data: dict[str, Any],
+    key: str,
+    other_key: str,
+    factor: float,
+    unit: str,
+    other_unit: str,
+    disagree: typing.Callable[[float, float], bool],
+) -> list[_Problem]:
+    """Report a lab value given in both units whose values do not agree."""
+    value = _get(data, "labs", key)
+    other = _get(data, "labs", other_key)
+    if not (_valid_number(f"labs.{key}", value) and _valid_number(f"labs.{other_key}", other)):
+        return []
+    converted = value * factor
+    if not disagree(other, converted):
+        return []
+    return [
+        _Problem(
+            ("labs", key),
+            f"labs.{key}: got {_show(value)}, but labs.{other_key} is {_show(other)}; "
+            f"{_show(value)} {unit} = {_number(converted)} {other_unit} "
+            "(give one unit, or values that agree)",
+        )
+    ]
+
+
+def _duplicates(
+    data: dict[str, Any], keys: tuple[str, ...], identity: typing.Callable[[Any], Any]
+) -> list[_Problem]:
+    """Report list items given twice (same ``identity``; None = not comparable)."""
+    items = _get(data, *keys)
+    if not isinstance(items, list):
+        return []
+    path = _format_path(keys)
+    first: dict[Any, int] = {}
+    problems: list[_Problem] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            continue
+        same = identity(item)
+        if same is None:
+            continue
+        if same in first:
+            problems.append(
+                _Problem(
+                    (*keys, index),
+                    f"{path}[{index}]: duplicate value {_show(item)} "
+                    f"(already at {path}[{first[same]}])",
+                )
+            )
+        else:
+            first[same] = index
+    return problems
+
+
+def _prior_therapy_contradictions(
+    data: dict[str, Any], aliases: Mapping[str, str]
+) -> list[_Problem]:
+    """Report an ongoing line that is not the last, or an immune event without immunotherapy."""
+    lines = data.get("prior_therapies")
+    if not isinstance(lines, list):
+        return []
+    vocabulary = regimens()
+    known = {regimen.id for regimen in vocabulary}
+    immune = {
+        regimen.id
+        for regimen in vocabulary
+        if any(drug_class == IMMUNE_CHECKPOINT_INHIBITOR for _, drug_class in regimen.drugs)
+    }
+    problems: list[_Problem] = []
+    last = len(lines) - 1
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            continue
+        where = f"prior_therapies[{index}]"
+        if line.get("outcome") == "ongoing" and index < last:
+            problems.append(
+                _Problem(
+                    ("prior_therapies", index, "outcome"),
+                    f"{where}.outcome: got 'ongoing', but only the last line "
+                    f"(prior_therapies[{last}]) can be ongoing; lines go first line first",
+                )
+            )
+        event = line.get("immune_adverse_event")
+        regimen = line.get("regimen")
+        if event in ("grade_1_2", "grade_3_4") and isinstance(regimen, str):
+            regimen_id = aliases.get(regimen.strip().lower())
+            if regimen_id in known and regimen_id not in immune:
+                problems.append(
+                    _Problem(
+                        ("prior_therapies", index, "immune_adverse_event"),
+                        f"{where}.immune_adverse_event: got {_show(event)}, but {regimen_id} "
+                        "contains no immune checkpoint inhibitor",
+                    )
+                )
+    return problems
