@@ -35,14 +35,35 @@ def test_recommend_json_follows_the_contract():
     result = run("recommend", AFTER_SORAFENIB, "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert list(doc)[:7] == ["format", "patient", "guideline", "line", "derived", "regimens", "notes"]
+    assert list(doc)[:7] == [
+        "format",
+        "patient",
+        "guideline",
+        "line",
+        "derived",
+        "regimens",
+        "notes",
+    ]
     assert doc["format"] == 1 and doc["guideline"] == "asco-2020" and doc["line"] == 2
     assert doc["derived"]["child_pugh"] == {"score": 5, "class": "A"}
     ids = [r["regimen"] for r in doc["regimens"]]
     assert len(ids) == len(set(ids)), "each regimen exactly once"
     for entry in doc["regimens"]:
-        assert entry["status"] in {"recommended", "conditional", "not_recommended", "contraindicated"}
-        for key in ("recommendation", "evidence", "sources", "reasons", "missing", "actions", "cautions"):
+        assert entry["status"] in {
+            "recommended",
+            "conditional",
+            "not_recommended",
+            "contraindicated",
+        }
+        for key in (
+            "recommendation",
+            "evidence",
+            "sources",
+            "reasons",
+            "missing",
+            "actions",
+            "cautions",
+        ):
             assert key in entry
         for item in entry["reasons"] + entry["actions"] + entry["cautions"]:
             assert re.fullmatch(r"[a-z0-9_]+", item["code"]) and item["text"]
