@@ -86,6 +86,53 @@ def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) ->
         click.echo(recommend_text(document, str(catalogue(kb).guidelines[atom]["title"])), nl=False)
 
 
+def _explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+    from hcc_asp.explain import UnknownRegimenError, explain
+    from hcc_asp.render import explain_dot, explain_text, to_json
+
+    record = _load(patient, kb)
+    try:
+        document = _run(lambda: explain(record, regimen, guideline, kb))
+    except UnknownRegimenError as error:
+        _fail([str(error)])
+    renderers = {"json": to_json, "dot": explain_dot, "text": explain_text}
+    click.echo(renderers[fmt](document), nl=False)
+
+
+_EXPLAIN_FORMATS = click.Choice((*FORMATS, "dot"))
+
+
+@main.command()
+@click.argument("patient")
+@click.argument("regimen")
+@click.option(
+    "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
+)
+@click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True)
+@_kb_option
+def explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+    """Why REGIMEN has its status for PATIENT: the derivation down to the patient's data.
+
+    REGIMEN is a regimen id or alias (see `hcc-asp regimens`). The explanation lists every unmet
+    requirement and every contraindication, each with its derivation, and the smallest changes of
+    patient values that would make the regimen recommended.
+    """
+    _explain(patient, regimen, guideline, fmt, kb)
+
+
+@main.command(name="why-not")
+@click.argument("patient")
+@click.argument("regimen")
+@click.option(
+    "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
+)
+@click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True)
+@_kb_option
+def why_not(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+    """The same as `explain`, named as clinicians ask: "why not atezo+bev?"."""
+    _explain(patient, regimen, guideline, fmt, kb)
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option

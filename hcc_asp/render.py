@@ -122,3 +122,92 @@ def regimens_text(rows: list[dict[str, Any]]) -> str:
         drugs = ", ".join(f"{d['drug']} ({d['class']})" for d in row["drugs"])
         out.append(f"{row['id']:<26} {', '.join(row['aliases']):<40} {drugs}".rstrip())
     return "\n".join(out) + "\n"
+
+
+def _tree_lines(node: dict[str, Any], depth: int, out: list[str]) -> None:
+    text = node["text"]
+    where = f"  [{node['rule']}]" if node.get("rule") else ""
+    why = f" - {node['rule_text']}" if node.get("rule_text") else ""
+    indent = "  " * depth
+    out.extend(
+        textwrap.wrap(
+            f"{'- ' if depth else ''}{text}{why}{where}",
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "    ",
+        )
+    )
+    for child in node.get("because", []):
+        if (
+            child.get("rule")
+            and not child.get("because")
+            and child["rule"].startswith("kb/")
+            and ("guidelines/" not in child["rule"] and "safety.lp" not in child["rule"])
+        ):
+            continue  # vocabulary facts (drug classes, components) are left to --format json
+        _tree_lines(child, depth + 1, out)
+
+
+def explain_text(document: dict[str, Any]) -> str:
+    """An indented tree in plain clinical sentences, then what would have to change."""
+    out = [
+        f"Why {document['regimen']} is {document['status']} for patient {document['patient']} "
+        f"under {document['guideline']}"
+        + (
+            f" (recommendation {document['recommendation']})"
+            if document.get("recommendation")
+            else ""
+        )
+    ]
+    if document.get("note"):
+        out.append(document["note"])
+    out.append("")
+    for node in document["because"]:
+        _tree_lines(node, 1, out)
+    if document.get("missing"):
+        out.append("")
+        out.extend(_wrapped("Missing patient data: " + ", ".join(document["missing"]), indent=""))
+    if document.get("actions"):
+        out.append("To do first: " + ", ".join(document["actions"]))
+    out.append("")
+    if document["would_change_if"]:
+        out.append("It would be recommended if:")
+        for option in document["would_change_if"]:
+            changes = "; ".join(
+                f"{c['key']} {c['from'] if c['from'] is not None else 'unknown'} -> {c['to']}"
+                for c in option["changes"]
+            )
+            kind = "actionable" if option["modifiable"] else "not modifiable by treatment"
+            out.extend(_wrapped(f"- {changes}  ({kind})", indent="  "))
+    elif document["status"] != "recommended":
+        out.append("No change of modifiable or unknown patient values would make it recommended.")
+    return "\n".join(out) + "\n"
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def explain_dot(document: dict[str, Any]) -> str:
+    """The same tree as a Graphviz digraph (valid input for ``dot -Tsvg``)."""
+    lines = ["digraph explanation {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    counter = [0]
+
+    def add(node: dict[str, Any]) -> str:
+        name = f"n{counter[0]}"
+        counter[0] += 1
+        label = _dot_escape("\n".join(textwrap.wrap(node["text"], 48)))
+        extra = ', style="rounded,filled", fillcolor="#eef5ff"' if node.get("key") else ""
+        lines.append(f'  {name} [label="{label}"{extra}];')
+        for child in node.get("because", []):
+            lines.append(f"  {name} -> {add(child)};")
+        return name
+
+    root_label = _dot_escape(
+        f"{document['regimen']}: {document['status']} ({document['guideline']})"
+    )
+    lines.append(f'  root [label="{root_label}", shape=ellipse];')
+    for node in document["because"]:
+        lines.append(f"  root -> {add(node)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,497 @@
+"""`explain` / `why-not`: why a regimen has its status, as a derivation tree down to patient data.
+
+Mechanism (README, "Explanations"): the KB is loaded with a shadow rule per rule
+(``hcc_asp.program``), so the stable model records which rule derived each atom from which body
+atoms. The tree of an atom is its rule's positive body atoms, recursively, down to the patient's
+facts (leaves naming the patient-file key and value) and to the KB's facts (leaves naming the
+guideline's recommendation). Internal helper atoms (``_name``) are flattened into their parents,
+with *all* their derivations, so that "some requirement fails" shows every failing requirement.
+
+Which atoms the tree of a status starts from is read from the KB's own output: for a regimen not
+offered, every recommendation naming it (each with every unmet condition) and every contraindication
+that holds; for a conditional one, what is unknown and what must be done first; for a recommended
+one, every condition of the met recommendation and every contraindication cleared.
+
+``would_change_if`` solves ``queries/whatif.lp``: the fewest changes of patient values, within the
+patient space, that make the regimen recommended.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import clingo
+from clingo import Function, Number, String, Symbol
+
+from hcc_asp.engine import Context, KnowledgeBaseError, add_facts, catalogue, new_control
+from hcc_asp.facts import patient_data, patient_facts, scales, unscaled, value_symbol
+from hcc_asp.program import FIRED, Program, add_to, parse
+from hcc_asp.recommend import (
+    Answer,
+    InputConflictError,
+    condition_label,
+    key_text,
+    recommend,
+    resolve_guideline,
+)
+from hcc_asp.resources import queries_dir
+from hcc_asp.space import enumerated_values, numeric_band_values, schema_keys
+from hcc_asp.vocabulary import resolve_regimen
+
+#: Bookkeeping predicates left out of trees: they restate the KB's structure, not a reason.
+HIDDEN = frozenset(
+    {
+        ("condition", 1),
+        ("scale", 2),
+        ("child_pugh_component", 1),
+        ("child_pugh_key", 2),
+        ("in_set", 2),
+        ("in_value_set", 2),
+        ("absent_means_none", 2),
+        ("mentioned", 2),
+        ("guideline", 4),
+    }
+)
+INPUT = frozenset({("value", 2), ("given", 1), ("prior", 3), ("patient", 1)})
+MAX_DEPTH = 14
+MAX_SETS = 8
+
+
+class UnknownRegimenError(ValueError):
+    """The regimen id or alias is not in the vocabulary."""
+
+
+def _is_internal(atom: Symbol) -> bool:
+    return atom.type == clingo.SymbolType.Function and atom.name.startswith("_")
+
+
+def _signature(atom: Symbol) -> tuple[str, int]:
+    if atom.type != clingo.SymbolType.Function:
+        return (str(atom), 0)
+    return atom.name, len(atom.arguments)
+
+
+class Explainer:
+    """Build derivation trees from one solve of the KB with shadow rules."""
+
+    def __init__(self, program: Program, atoms: Sequence[Symbol], kb: Path | None) -> None:
+        """Index the shadow atoms: head -> [(rule id, positive body, negative body)]."""
+        self.program = program
+        self.kb = kb
+        self.catalogue = catalogue(kb)
+        self.true = set()
+        self.support: dict[Symbol, list[tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]]] = (
+            defaultdict(list)
+        )
+        order = {rule_id: index for index, rule_id in enumerate(program.rules)}
+        for atom in atoms:
+            if atom.match(FIRED, 4):
+                rule_id, head, positive, negative = atom.arguments
+                self.support[head].append(
+                    (rule_id.string, tuple(positive.arguments), tuple(negative.arguments))
+                )
+            else:
+                self.true.add(atom)
+        for supports in self.support.values():
+            supports.sort(key=lambda s: (order.get(s[0], 10**9), s))
+        self.guideline_atoms = set(self.catalogue.guidelines)
+
+    # words -----------------------------------------------------------------------------------
+    def render_term(self, term: Symbol) -> str:
+        """A term in words: a condition by its label, a guideline by its id, a string as is."""
+        if term.type == clingo.SymbolType.String:
+            return term.string
+        if term.type == clingo.SymbolType.Number:
+            return str(term.number)
+        if term in self.catalogue.condition_label:
+            return condition_label(self.catalogue, term)
+        if term.type == clingo.SymbolType.Function and not term.arguments:
+            if term.name in self.guideline_atoms:
+                return str(self.catalogue.guidelines[term.name]["id"])
+            if term.name in ("a", "b", "c", "d"):
+                return term.name.upper()
+            return term.name
+        return str(term)
+
+    def text(self, atom: Symbol) -> str:
+        """The atom in plain words, from its predicate's ``Text:`` template in the KB."""
+        name, arity = _signature(atom)
+        if (name, arity) == ("value", 2):
+            return self._value_text(atom.arguments[0].string, atom.arguments[1])
+        if (name, arity) == ("prior", 3):
+            line, field, value = atom.arguments
+            return f"prior_therapies[{line.number - 1}].{field.name} = {self.render_term(value)}"
+        if (name, arity) == ("given", 1):
+            return f"{atom.arguments[0].string} is given in the patient file"
+        doc = self.program.docs.get((name, arity))
+        if doc is None or not doc.template:
+            return str(atom)
+        values = dict(zip(doc.args, atom.arguments, strict=False))
+
+        def fill(match: re.Match[str]) -> str:
+            name, _, divisor = match.group(1).partition("/")
+            term = values.get(name)
+            if term is None:
+                return match.group(0)
+            if divisor and term.type == clingo.SymbolType.Number:
+                return f"{Decimal(term.number) / Decimal(divisor):.2f}".rstrip("0").rstrip(".")
+            return self.render_term(term)
+
+        return re.sub(r"\{([A-Za-z]+(?:/\d+)?)\}", fill, doc.template)
+
+    def _value_text(self, key: str, value: Symbol) -> str:
+        if value.type == clingo.SymbolType.Number:
+            return f"{key} = {unscaled(key, value.number, self.kb)} (patient file)"
+        return f"{key} = {self.render_term(value)} (patient file)"
+
+    def source(self, atom: Symbol, rule_comment: str) -> str:
+        """The guideline recommendation or safety statement the atom rests on, else the rule's tags."""
+        if atom.type == clingo.SymbolType.Function:
+            arguments = list(atom.arguments)
+            for index, argument in enumerate(arguments):
+                if (
+                    argument.type == clingo.SymbolType.Function
+                    and argument.name in self.guideline_atoms
+                ):
+                    info = self.catalogue.guidelines[argument.name]
+                    rec = ""
+                    if (
+                        index + 1 < len(arguments)
+                        and arguments[index + 1].type == clingo.SymbolType.String
+                    ):
+                        rec = f", Rec {arguments[index + 1].string}"
+                    return f"{info['id']}{rec}: {info.get('citation', '')}"
+                if (
+                    argument.type == clingo.SymbolType.Function
+                    and argument.name in self.catalogue.safety
+                ):
+                    statement = self.catalogue.safety[argument.name]
+                    return f"{statement.get('kind', '')}: {statement.get('source', '')}"
+        tags = re.findall(r"\[S[0-9a-z, S]+\]", rule_comment)
+        return " ".join(tags)
+
+    # trees -----------------------------------------------------------------------------------
+    def node(
+        self, atom: Symbol, path: frozenset[Symbol] = frozenset(), depth: int = 0
+    ) -> dict[str, Any]:
+        """The derivation tree of a true atom."""
+        signature = _signature(atom)
+        node: dict[str, Any] = {"atom": str(atom), "text": self.text(atom)}
+        if signature in INPUT:
+            node.update(rule=None, source="patient file", because=[])
+            if signature == ("value", 2):
+                key = atom.arguments[0].string
+                raw = atom.arguments[1]
+                node["key"] = key
+                node["value"] = (
+                    unscaled(key, raw.number, self.kb)
+                    if raw.type == clingo.SymbolType.Number
+                    else self.render_term(raw)
+                )
+            elif signature == ("prior", 3):
+                node["key"] = (
+                    f"prior_therapies[{atom.arguments[0].number - 1}].{atom.arguments[1].name}"
+                )
+                node["value"] = self.render_term(atom.arguments[2])
+            elif signature == ("given", 1):
+                node["key"] = atom.arguments[0].string
+            return node
+        supports = self.support.get(atom, [])
+        if not supports:
+            node.update(rule=None, source="", because=[])
+            return node
+        rule_id, positive, negative = supports[0]
+        info = self.program.rules.get(rule_id)
+        node["rule"] = f"kb/{rule_id}"
+        node["rule_id"] = info.label if info else ""
+        node["rule_text"] = info.comment if info else ""
+        node["source"] = self.source(atom, info.comment if info else "")
+        if info and info.is_fact:
+            node["because"] = []
+            return node
+        node["because"] = self.children(positive, negative, path | {atom}, depth + 1)
+        return node
+
+    def children(
+        self,
+        positive: Sequence[Symbol],
+        negative: Sequence[Symbol],
+        path: frozenset[Symbol],
+        depth: int,
+    ) -> list[dict[str, Any]]:
+        """Child nodes of one derivation step; internal atoms flattened with all their derivations."""
+        out: list[dict[str, Any]] = []
+        if depth > MAX_DEPTH:
+            return out
+        for atom in positive:
+            if _signature(atom) in HIDDEN or atom in path:
+                continue
+            if _is_internal(atom):
+                for _rule, pos, neg in self.support.get(atom, []):
+                    out.extend(self.children(pos, neg, path | {atom}, depth + 1))
+                continue
+            out.append(self.node(atom, path, depth))
+        for atom in negative:
+            if _is_internal(atom) or _signature(atom) in HIDDEN:
+                continue
+            if _signature(atom) == ("given", 1):
+                text = f"{atom.arguments[0].string} is not given in the patient file"
+            else:
+                text = f"not: {self.text(atom)}"
+            out.append(
+                {"atom": f"not {atom}", "text": text, "rule": None, "source": "", "because": []}
+            )
+        unique: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for child in out:
+            if child["atom"] not in seen:
+                seen.add(child["atom"])
+                unique.append(child)
+        return unique
+
+    def atoms(self, name: str, arity: int, **fixed: Symbol) -> list[Symbol]:
+        """True atoms of name/arity whose leading arguments equal the given ones (positionally)."""
+        values = list(fixed.values())
+        return sorted(
+            a
+            for a in self.true
+            if a.match(name, arity) and list(a.arguments[: len(values)]) == values
+        )
+
+
+def _solve_with_shadows(patient: Any, kb: Path | None) -> tuple[Program, list[Symbol]]:
+    program = parse(kb)
+    messages: list[str] = []
+    ctl = new_control([], messages)
+    try:
+        add_to(ctl, program.statements + program.shadows)
+        add_facts(ctl, patient_facts(patient, kb))
+        ctl.ground([("base", [])], context=Context())
+    except RuntimeError as error:
+        raise KnowledgeBaseError(
+            f"the knowledge base could not be loaded: {'; '.join(messages) or error}"
+        ) from None
+    atoms: list[Symbol] = []
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            atoms = list(model.symbols(atoms=True))
+    return program, atoms
+
+
+def explain(
+    patient: Any,
+    regimen: str,
+    guideline: str | None = None,
+    kb: Path | None = None,
+    counterfactuals: bool = True,
+) -> dict[str, Any]:
+    """Return the `explain --format json` document (spec/cli.md) for one patient and regimen."""
+    regimen_id = resolve_regimen(regimen, kb)
+    if regimen_id is None:
+        raise UnknownRegimenError(f"unknown regimen '{regimen}' (see `hcc-asp regimens`)")
+    guideline_atom = resolve_guideline(guideline, kb)
+    program, atoms = _solve_with_shadows(patient, kb)
+    explainer = Explainer(program, atoms, kb)
+    answer = Answer([a for a in atoms if not a.match(FIRED, 4)])
+    if answer.get("input_conflict", 3):
+        recommend(patient, guideline, kb)  # raises InputConflictError with the KB's lines
+        raise InputConflictError(["the patient file contradicts itself"])  # nocoverage
+    g, r = Function(guideline_atom), Function(regimen_id)
+    statuses = explainer.atoms("status", 3, g=g, r=r)
+    cat = explainer.catalogue
+    document: dict[str, Any] = {
+        "format": 1,
+        "patient": patient.id,
+        "guideline": cat.guidelines[guideline_atom]["id"],
+        "regimen": regimen_id,
+    }
+    if not statuses:
+        document.update(
+            status="not_mentioned",
+            because=[],
+            would_change_if=[],
+            note=f"{document['guideline']} does not mention {regimen_id}",
+        )
+        return document
+    status = statuses[0].arguments[2].name
+    because: list[dict[str, Any]] = []
+    outcomes = explainer.atoms("rec_outcome", 4, g=g)
+    outcomes = [a for a in outcomes if a.arguments[2] == r]
+    if status == "recommended":
+        for outcome in outcomes:
+            if outcome.arguments[3].name != "met":
+                continue
+            node = explainer.node(outcome)
+            rec = outcome.arguments[1]
+            node["because"] = [
+                explainer.node(s) for s in explainer.atoms("satisfied", 4, g=g, q=rec, r=r)
+            ]
+            because.append(node)
+        because.extend(explainer.node(a) for a in explainer.atoms("cleared", 2, r=r))
+    else:
+        because.extend(
+            explainer.node(a) for a in explainer.atoms("regimen_contraindication", 2, r=r)
+        )
+        ranked = sorted(outcomes, key=lambda a: (a.arguments[3].name != "conditional", a))
+        for outcome in ranked:
+            if status == "conditional" and outcome.arguments[3].name == "not_met":
+                continue
+            because.append(explainer.node(outcome))
+        if status == "conditional":
+            because.extend(
+                explainer.node(a)
+                for a in explainer.atoms("regimen_contraindication_unknown", 2, r=r)
+            )
+    for caution in explainer.atoms("caution_for", 3, g=g, r=r):
+        because.append(explainer.node(caution))
+    document["status"] = status
+    document["recommendation"] = next(
+        (a.arguments[2].string for a in explainer.atoms("selected_rec", 3, g=g, r=r)), ""
+    )
+    document["because"] = because
+    document["missing"] = sorted(
+        {key_text(a.arguments[2]) for a in explainer.atoms("missing_key", 3, g=g, r=r)}
+    )
+    document["actions"] = [a.arguments[2].name for a in explainer.atoms("action", 3, g=g, r=r)]
+    document["would_change_if"] = (
+        would_change_if(patient, guideline_atom, regimen_id, kb)
+        if counterfactuals and status != "recommended"
+        else []
+    )
+    return document
+
+
+# counterfactuals -------------------------------------------------------------------------------
+
+
+def _sections(key: str) -> list[str]:
+    parts = key.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol, int]]:
+    """Candidate values (key, symbol, closeness rank) of every scalar key of the schema."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                flat[f"{prefix}{key}"] = value
+
+    walk({k: v for k, v in data.items() if k not in ("prior_therapies", "id", "version")}, "")
+    skip = set()
+    for mg, umol in (
+        ("labs.bilirubin_mg_dl", "labs.bilirubin_umol_l"),
+        ("labs.albumin_g_dl", "labs.albumin_g_l"),
+    ):
+        skip.add(mg if umol in flat and mg not in flat else umol)
+    out: list[tuple[str, Symbol, int]] = []
+    table = scales(kb)
+    for key, annotation in schema_keys().items():
+        if key in skip or key in ("id", "version") or key.startswith(("prior_therapies", "access")):
+            continue
+        current = flat.get(key)
+        allowed = enumerated_values(annotation)
+        if allowed is not None:
+            for index, value in enumerate(allowed):
+                rank = abs(index - allowed.index(current)) if current in allowed else index
+                out.append((key, value_symbol(key, value, kb), rank))
+        elif key in table:
+            bands = numeric_band_values(key, kb, minimum=0 if key.endswith("_ago") else 1)
+            original = (
+                value_symbol(key, current, kb).number if isinstance(current, int | float) else None
+            )
+            for index, value in enumerate(bands):
+                rank = abs(value - original) if original is not None else index
+                out.append((key, Number(value), rank))
+    return out
+
+
+def would_change_if(
+    patient: Any, guideline_atom: str, regimen_id: str, kb: Path | None = None
+) -> list[dict[str, Any]]:
+    """The smallest sets of changes to patient values under which the regimen is recommended."""
+    data = patient_data(patient)
+    facts = patient_facts(patient, kb)
+    original: dict[str, list[Symbol]] = defaultdict(list)
+    inputs: list[Symbol] = []
+    for fact in facts:
+        if fact.match("value", 2):
+            original[fact.arguments[0].string].append(fact.arguments[1])
+            inputs.append(Function("orig_value", list(fact.arguments)))
+        elif fact.match("given", 1):
+            inputs.append(Function("orig_given", list(fact.arguments)))
+        else:
+            inputs.append(fact)
+    for key, value, rank in _candidates(data, kb):
+        inputs.append(Function("candidate", [String(key), value, Number(rank)]))
+    for key in schema_keys():
+        inputs.extend(Function("key_section", [String(key), String(s)]) for s in _sections(key))
+    inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
+    program = parse(kb)
+    ctl = new_control(["--opt-mode=optN", "0"])
+    add_to(ctl, program.statements)
+    ctl.load(str(queries_dir() / "whatif.lp"))
+    add_facts(ctl, inputs)
+    ctl.ground([("base", [])], context=Context())
+    modifiable = {}
+    sets: list[tuple[tuple[str, ...], list[dict[str, Any]]]] = []
+    for atom in parse_whatif_kinds():
+        modifiable[atom[0]] = atom[1]
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            if not model.optimality_proven:
+                continue
+            changes = []
+            for atom in sorted(model.symbols(shown=True)):
+                if not atom.match("change", 2):
+                    continue
+                key, value = atom.arguments[0].string, atom.arguments[1]
+                before = original.get(key)
+                changes.append(
+                    {
+                        "key": key,
+                        "from": _plain(key, before[0], kb) if before else None,
+                        "to": _plain(key, value, kb),
+                        "modifiable": modifiable.get(key, False),
+                    }
+                )
+            signature = tuple(sorted(f"{c['key']}={c['to']}" for c in changes))
+            if changes and signature not in {s for s, _ in sets}:
+                sets.append((signature, changes))
+    sets.sort(key=lambda s: (len(s[0]), s[0]))
+    return [
+        {"changes": changes, "modifiable": all(c["modifiable"] for c in changes)}
+        for _, changes in sets[:MAX_SETS]
+    ]
+
+
+def _plain(key: str, value: Symbol, kb: Path | None) -> Any:
+    if value.type == clingo.SymbolType.Number:
+        return unscaled(key, value.number, kb)
+    if value.name in ("true", "false"):
+        return value.name == "true"
+    if key.endswith("child_pugh.class") or key.endswith("bclc_stage"):
+        return value.name.upper()
+    return value.name
+
+
+def parse_whatif_kinds() -> list[tuple[str, bool]]:
+    """(key, modifiable) for every ``mutable/2`` fact of ``queries/whatif.lp``."""
+    ctl = new_control(["--warn=none"])
+    ctl.load(str(queries_dir() / "whatif.lp"))
+    ctl.ground([("base", [])])
+    out: list[tuple[str, bool]] = []
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            for atom in model.symbols(atoms=True):
+                if atom.match("mutable", 2):
+                    out.append((atom.arguments[0].string, atom.arguments[1].name == "modifiable"))
+    return sorted(out)

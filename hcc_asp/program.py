@@ -1,0 +1,342 @@
+"""The KB as a parsed program: rule ids, rule comments, predicate docs, and shadow rules.
+
+Explanations are derivations (README, "Explanations"). When the KB is loaded for ``explain``, every
+rule ``H :- B.`` (and every fact) gets a *shadow rule*
+
+    _fired("derivations.lp:108", H, (P1, ..., Pn), (N1, ..., Nm)) :- B.
+
+recording which rule derived which atom from which positive body atoms ``Pi`` and under which
+negated atoms ``Ni``. The shadow is added by transforming the parsed AST, so any rule an author
+adds to ``kb/`` is explainable with no extra code. The rule's one-line ``%`` comment and the
+predicate's ``%*! pred(Args) ... Text: ...*%`` documentation (both delivered by clingo's parser
+as comment nodes) give the words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from clingo import ast
+from clingo.ast import ASTType, Sign
+from clingo.symbol import String
+
+from hcc_asp.resources import ROOT_FILE, kb_dir
+
+FIRED = "_fired"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """Where a rule is and what it says."""
+
+    id: str  # "file:line" relative to the KB folder, the key of _fired/4
+    file: str
+    line: int
+    label: str  # stable label: head predicate/arity and its ordinal among that file's rules for it
+    comment: str  # the rule's one-line "why" comment ("" when it has none)
+    is_fact: bool
+
+
+@dataclass(frozen=True)
+class PredicateDoc:
+    """A ``%*! pred(Args)`` documentation block."""
+
+    name: str
+    args: tuple[str, ...]
+    description: str
+    template: str  # the Text: line, "" when absent
+
+
+@dataclass
+class Program:
+    """The parsed KB: statements, shadows, rule infos, predicate docs."""
+
+    statements: list[ast.AST] = field(default_factory=list)
+    shadows: list[ast.AST] = field(default_factory=list)
+    rules: dict[str, RuleInfo] = field(default_factory=dict)
+    docs: dict[tuple[str, int], PredicateDoc] = field(default_factory=dict)
+
+
+_DOC = re.compile(r"^%\*!\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*?)\))?\s*$")
+
+
+def _parse_doc(text: str) -> PredicateDoc | None:
+    lines = text.splitlines()
+    head = _DOC.match(lines[0].strip()) if lines else None
+    if not head:
+        return None
+    args = tuple(a.strip() for a in head.group(2).split(",")) if head.group(2) else ()
+    body = [line.strip() for line in lines[1:] if line.strip() not in ("*%", "")]
+    template = next((line[5:].strip() for line in body if line.startswith("Text:")), "")
+    description = " ".join(
+        line for line in body if not line.startswith(("Text:", "Args:", "- ", "*%"))
+    )
+    return PredicateDoc(head.group(1), args, description, template)
+
+
+def _relative(filename: str, root: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(root).as_posix()
+    except ValueError:  # nocoverage - a file outside the KB folder (extra programs)
+        return Path(filename).name
+
+
+def _head_term(rule: ast.AST) -> ast.AST | None:
+    head = rule.head
+    if head.ast_type == ASTType.Literal and head.sign == Sign.NoSign:
+        if head.atom.ast_type == ASTType.SymbolicAtom:
+            return head.atom.symbol
+    return None
+
+
+def _signature(term: ast.AST) -> tuple[str, int]:
+    if term.ast_type == ASTType.Function:
+        return term.name, len(term.arguments)
+    if term.ast_type == ASTType.SymbolicTerm:
+        return term.symbol.name, 0
+    return str(term), 0  # nocoverage - pools in heads are expanded by the parser
+
+
+def _variables(node: ast.AST) -> set[str]:
+    found: set[str] = set()
+
+    class Collect(ast.Transformer):
+        def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+            found.add(variable.name)
+            return variable
+
+    Collect()(node)
+    return found
+
+
+class _NameAnonymous(ast.Transformer):
+    """Give each anonymous variable ``_`` a fresh name, so it can be copied into a head."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+        if variable.name == "_":
+            self.count += 1
+            return ast.Variable(variable.location, f"Anonymous{self.count}_")
+        return variable
+
+
+class _Placeholder(ast.Transformer):
+    """Replace variables that the positive body does not bind by the string "_"."""
+
+    def __init__(self, bound: set[str]) -> None:
+        self.bound = bound
+
+    def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+        if variable.name in self.bound:
+            return variable
+        return ast.SymbolicTerm(variable.location, String("_"))
+
+
+def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
+    """Return the ``_fired`` shadow of a rule, or None for constraints and choice/disjunctive heads."""
+    if _head_term(rule) is None:
+        return None
+    renamer = _NameAnonymous()
+    body = [
+        renamer(literal)
+        if literal.ast_type == ASTType.Literal and literal.sign == Sign.NoSign
+        else literal
+        for literal in rule.body
+    ]
+    head = _head_term(rule)
+    loc = rule.location
+    positive, negative, bound = [], [], set()
+    for literal in body:
+        if literal.ast_type != ASTType.Literal:
+            continue
+        if literal.atom.ast_type == ASTType.SymbolicAtom and literal.sign == Sign.NoSign:
+            positive.append(literal.atom.symbol)
+            bound |= _variables(literal.atom.symbol)
+        elif literal.atom.ast_type == ASTType.Comparison and literal.sign == Sign.NoSign:
+            bound |= _variables(literal.atom)  # an assignment X = ... binds X
+    for literal in body:
+        if (
+            literal.ast_type == ASTType.Literal
+            and literal.atom.ast_type == ASTType.SymbolicAtom
+            and literal.sign != Sign.NoSign
+        ):
+            negative.append(_Placeholder(bound)(literal.atom.symbol))
+    arguments = [
+        ast.SymbolicTerm(loc, String(rule_id)),
+        head,
+        ast.Function(loc, "", positive, False),
+        ast.Function(loc, "", negative, False),
+    ]
+    atom = ast.SymbolicAtom(ast.Function(loc, FIRED, arguments, False))
+    return ast.Rule(loc, ast.Literal(loc, Sign.NoSign, atom), body)
+
+
+@lru_cache(maxsize=8)
+def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
+    """Parse the KB (root file and its includes) once: statements, shadows, infos, docs."""
+    root = kb_dir(kb)
+    program = Program()
+    comments: dict[tuple[str, int], str] = {}
+    rules: list[tuple[ast.AST, str, int]] = []
+
+    def collect(statement: ast.AST) -> None:
+        if statement.ast_type == ASTType.Comment:
+            text = statement.value
+            begin = statement.location.begin
+            if text.startswith("%*!"):
+                doc = _parse_doc(text)
+                if doc:
+                    program.docs[(doc.name, len(doc.args))] = doc
+            elif text.startswith("% ") and begin.column == 1:
+                key = (_relative(begin.filename, root), statement.location.end.line)
+                comments[key] = text[2:].strip()
+            return
+        program.statements.append(statement)
+        if statement.ast_type == ASTType.Rule:
+            begin = statement.location.begin
+            rules.append((statement, _relative(begin.filename, root), begin.line))
+
+    ast.parse_files([str(root / ROOT_FILE), *map(str, extra)], collect)
+    ordinals: dict[tuple[str, str, int], int] = {}
+    for rule, filename, line in rules:
+        head = _head_term(rule)
+        if head is None:
+            continue
+        rule_id = f"{filename}:{line}"
+        name, arity = _signature(head)
+        count = ordinals[(filename, name, arity)] = ordinals.get((filename, name, arity), 0) + 1
+        is_fact = len(rule.body) == 0
+        if rule_id not in program.rules:
+            program.rules[rule_id] = RuleInfo(
+                id=rule_id,
+                file=filename,
+                line=line,
+                label=f"{name}/{arity}#{count}",
+                comment=comments.get((filename, line - 1), ""),
+                is_fact=is_fact,
+            )
+        shadow = shadow_rule(rule, rule_id)
+        if shadow is not None:
+            program.shadows.append(shadow)
+    return program
+
+
+def add_to(control: object, statements: Iterable[ast.AST]) -> None:
+    """Add parsed statements to a clingo Control (no program text involved)."""
+    with ast.ProgramBuilder(control) as builder:  # type: ignore[arg-type]
+        for statement in statements:
+            builder.add(statement)
+
+
+INPUTS = frozenset({("value", 2), ("given", 1), ("prior", 3), ("patient", 1)})
+THRESHOLD = "_threshold"
+
+
+def _patient_dependent(statements: list[ast.AST]) -> set[tuple[str, int]]:
+    """Predicates whose atoms depend, through the rules, on the patient's input facts."""
+    edges: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    for statement in statements:
+        if statement.ast_type != ASTType.Rule:
+            continue
+        head = _head_term(statement)
+        if head is None:
+            continue
+        body = edges.setdefault(_signature(head), set())
+        for literal in statement.body:
+            if (
+                literal.ast_type == ASTType.Literal
+                and literal.atom.ast_type == ASTType.SymbolicAtom
+            ):
+                body.add(_signature(literal.atom.symbol))
+            else:
+                body.add(("<complex>", 0))  # aggregates: assume dependent
+    dependent = set(INPUTS) | {("<complex>", 0)}
+    changed = True
+    while changed:
+        changed = False
+        for head, body in edges.items():
+            if head not in dependent and body & dependent:
+                dependent.add(head)
+                changed = True
+    return dependent
+
+
+def threshold_rules(program: Program) -> list[ast.AST]:
+    """Rules ``_threshold(Key, Scaled) :- ...`` for every comparison of a patient value in the KB.
+
+    A comparison ``V op T`` where ``V`` comes from ``value(Key, V)`` (directly, or through a
+    predicate that passes a value on unchanged, like ``ecog(E) :- value("ecog", E)``) yields the
+    threshold ``T`` for ``Key``, grounded with only the patient-independent literals of the rule.
+    The patient space of ``check`` and the what-if domain of ``explain`` take their numeric bands
+    from these, so a new threshold in a new rule is picked up with no list to maintain.
+    """
+    rules = [s for s in program.statements if s.ast_type == ASTType.Rule]
+    dependent = _patient_dependent(program.statements)
+    # (predicate, argument position) -> key terms it passes on unchanged
+    passes: dict[tuple[str, int, int], list[ast.AST]] = {}
+    for rule in rules:
+        head = _head_term(rule)
+        if head is None or head.ast_type != ASTType.Function:
+            continue
+        for literal in rule.body:
+            if (
+                literal.ast_type == ASTType.Literal
+                and literal.sign == Sign.NoSign
+                and literal.atom.ast_type == ASTType.SymbolicAtom
+                and _signature(literal.atom.symbol) == ("value", 2)
+            ):
+                key, var = literal.atom.symbol.arguments
+                if var.ast_type != ASTType.Variable or _variables(key):
+                    continue
+                for position, argument in enumerate(head.arguments):
+                    if argument.ast_type == ASTType.Variable and argument.name == var.name:
+                        name, arity = _signature(head)
+                        passes.setdefault((name, arity, position), []).append(key)
+    out: list[ast.AST] = []
+    for rule in rules:
+        bound: dict[str, list[ast.AST]] = {}  # variable -> key terms
+        kept: list[ast.AST] = []
+        for literal in rule.body:
+            if literal.ast_type != ASTType.Literal or literal.atom.ast_type != ASTType.SymbolicAtom:
+                continue
+            symbol = literal.atom.symbol
+            if literal.sign != Sign.NoSign or symbol.ast_type != ASTType.Function:
+                continue
+            name, arity = _signature(symbol)
+            if (name, arity) == ("value", 2) and symbol.arguments[1].ast_type == ASTType.Variable:
+                bound.setdefault(symbol.arguments[1].name, []).append(symbol.arguments[0])
+                continue
+            for position, argument in enumerate(symbol.arguments):
+                keys = passes.get((name, arity, position))
+                if keys and argument.ast_type == ASTType.Variable:
+                    bound.setdefault(argument.name, []).extend(keys)
+            if (name, arity) not in dependent:
+                kept.append(literal)
+        if not bound:
+            continue
+        safe = set().union(*(_variables(lit) for lit in kept)) if kept else set()
+        for literal in rule.body:
+            if literal.ast_type != ASTType.Literal or literal.atom.ast_type != ASTType.Comparison:
+                continue
+            comparison = literal.atom
+            terms = [comparison.term] + [guard.term for guard in comparison.guards]
+            for index, term in enumerate(terms):
+                if term.ast_type != ASTType.Variable or term.name not in bound:
+                    continue
+                for other_index, other in enumerate(terms):
+                    if other_index == index or not _variables(other) <= safe:
+                        continue
+                    for key in bound[term.name]:
+                        if not _variables(key) <= safe:
+                            continue
+                        loc = rule.location
+                        head = ast.Function(loc, THRESHOLD, [key, other], False)
+                        atom = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(head))
+                        out.append(ast.Rule(loc, atom, kept))
+    return out

@@ -1,0 +1,98 @@
+"""The patient space: every key of the patient schema with its possible values.
+
+Enumerated keys take their allowed values from the patient model (``hcc_asp.patient``); numeric keys
+take one value per band that the KB distinguishes, the bands coming from the KB's own comparisons
+(``hcc_asp.program.threshold_rules``). Used by ``explain`` (what would have to change) and by
+``check`` (witness search over every possible patient).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import clingo
+from pydantic import BaseModel
+
+from hcc_asp.engine import Context, new_control
+from hcc_asp.facts import scales
+from hcc_asp.program import add_to, parse, threshold_rules
+
+
+def _strip(annotation: Any) -> Any:
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def schema_keys() -> dict[str, Any]:
+    """Map each scalar leaf key path of the patient schema to its (stripped) type annotation."""
+    from hcc_asp.patient import Patient
+
+    keys: dict[str, Any] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            key = info.alias or name
+            annotation = _strip(info.annotation)
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{prefix}{key}.")
+            else:
+                keys[f"{prefix}{key}"] = annotation
+
+    walk(Patient, "")
+    return keys
+
+
+def enumerated_values(annotation: Any) -> list[Any] | None:
+    """The allowed values of a Literal or bool key (None for numeric and list keys)."""
+    if annotation is bool:
+        return [False, True]
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    return None
+
+
+@lru_cache(maxsize=8)
+def thresholds(kb: Path | None = None) -> dict[str, tuple[int, ...]]:
+    """Return the scaled thresholds the KB compares each numeric key against."""
+    program = parse(kb)
+    ctl = new_control(["--warn=none"])
+    add_to(ctl, program.statements + threshold_rules(program))
+    ctl.ground([("base", [])], context=Context())
+    found: dict[str, set[int]] = {}
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            for atom in model.symbols(atoms=True):
+                if atom.match("_threshold", 2):
+                    key, value = atom.arguments
+                    if (
+                        key.type == clingo.SymbolType.String
+                        and value.type == clingo.SymbolType.Number
+                    ):
+                        found.setdefault(key.string, set()).add(value.number)
+    return {key: tuple(sorted(values)) for key, values in sorted(found.items())}
+
+
+def numeric_band_values(key: str, kb: Path | None = None, minimum: int = 0) -> list[int]:
+    """One scaled value per band of a numeric key: each threshold and its two neighbours."""
+    points: set[int] = set()
+    for threshold in thresholds(kb).get(key, ()):
+        points.update({threshold - 1, threshold, threshold + 1})
+    return sorted(p for p in points if p >= minimum)
+
+
+def key_scale(key: str, kb: Path | None = None) -> int:
+    """The scale of a numeric key (1 when it has none)."""
+    return scales(kb).get(key, 1)
