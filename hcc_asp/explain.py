@@ -30,7 +30,7 @@ from clingo import Function, Number, String, Symbol
 
 from hcc_asp.engine import Context, KnowledgeBaseError, add_facts, catalogue, new_control
 from hcc_asp.facts import patient_data, patient_facts, scales, unscaled, value_symbol
-from hcc_asp.program import FIRED, Program, add_to, parse
+from hcc_asp.program import Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
     Answer,
     InputConflictError,
@@ -90,7 +90,7 @@ class Explainer:
         )
         order = {rule_id: index for index, rule_id in enumerate(program.rules)}
         for atom in atoms:
-            if atom.match(FIRED, 4):
+            if is_fired(atom):
                 rule_id, head, positive, negative = atom.arguments
                 self.support[head].append(
                     (rule_id.string, tuple(positive.arguments), tuple(negative.arguments))
@@ -150,7 +150,7 @@ class Explainer:
         return f"{key} = {self.render_term(value)} (patient file)"
 
     def source(self, atom: Symbol, rule_comment: str) -> str:
-        """The guideline recommendation or safety statement the atom rests on, else the rule's tags."""
+        """The guideline recommendation or safety statement behind the atom, else the rule tags."""
         if atom.type == clingo.SymbolType.Function:
             arguments = list(atom.arguments)
             for index, argument in enumerate(arguments):
@@ -224,7 +224,7 @@ class Explainer:
         path: frozenset[Symbol],
         depth: int,
     ) -> list[dict[str, Any]]:
-        """Child nodes of one derivation step; internal atoms flattened with all their derivations."""
+        """Child nodes of one derivation step; internal atoms flattened with all derivations."""
         out: list[dict[str, Any]] = []
         if depth > MAX_DEPTH:
             return out
@@ -269,7 +269,7 @@ def _solve_with_shadows(patient: Any, kb: Path | None) -> tuple[Program, list[Sy
     messages: list[str] = []
     ctl = new_control([], messages)
     try:
-        add_to(ctl, program.statements + program.shadows)
+        add_to(ctl, program.explained)
         add_facts(ctl, patient_facts(patient, kb))
         ctl.ground([("base", [])], context=Context())
     except RuntimeError as error:
@@ -297,7 +297,7 @@ def explain(
     guideline_atom = resolve_guideline(guideline, kb)
     program, atoms = _solve_with_shadows(patient, kb)
     explainer = Explainer(program, atoms, kb)
-    answer = Answer([a for a in atoms if not a.match(FIRED, 4)])
+    answer = Answer([a for a in atoms if not is_fired(a)])
     if answer.get("input_conflict", 3):
         recommend(patient, guideline, kb)  # raises InputConflictError with the KB's lines
         raise InputConflictError(["the patient file contradicts itself"])  # nocoverage
@@ -455,12 +455,16 @@ def would_change_if(
                     continue
                 key, value = atom.arguments[0].string, atom.arguments[1]
                 before = original.get(key)
+                # An unknown value can be found out; a known one changes only by treatment or time
+                # (modifiable) or not at all by the clinician's hand (differ).
+                kind = "learn" if not before else "act" if modifiable.get(key) else "differ"
                 changes.append(
                     {
                         "key": key,
                         "from": _plain(key, before[0], kb) if before else None,
                         "to": _plain(key, value, kb),
-                        "modifiable": modifiable.get(key, False),
+                        "modifiable": kind != "differ",
+                        "kind": kind,
                     }
                 )
             signature = tuple(sorted(f"{c['key']}={c['to']}" for c in changes))

@@ -57,6 +57,8 @@ class Program:
 
     statements: list[ast.AST] = field(default_factory=list)
     shadows: list[ast.AST] = field(default_factory=list)
+    #: the KB with each rule replaced by its shadow and a projection (bodies grounded once)
+    explained: list[ast.AST] = field(default_factory=list)
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     docs: dict[tuple[str, int], PredicateDoc] = field(default_factory=dict)
 
@@ -87,9 +89,12 @@ def _relative(filename: str, root: Path) -> str:
 
 def _head_term(rule: ast.AST) -> ast.AST | None:
     head = rule.head
-    if head.ast_type == ASTType.Literal and head.sign == Sign.NoSign:
-        if head.atom.ast_type == ASTType.SymbolicAtom:
-            return head.atom.symbol
+    if (
+        head.ast_type == ASTType.Literal
+        and head.sign == Sign.NoSign
+        and head.atom.ast_type == ASTType.SymbolicAtom
+    ):
+        return head.atom.symbol
     return None
 
 
@@ -105,7 +110,7 @@ def _variables(node: ast.AST) -> set[str]:
     found: set[str] = set()
 
     class Collect(ast.Transformer):
-        def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+        def visit_Variable(self, variable: ast.AST) -> ast.AST:
             found.add(variable.name)
             return variable
 
@@ -119,7 +124,7 @@ class _NameAnonymous(ast.Transformer):
     def __init__(self) -> None:
         self.count = 0
 
-    def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+    def visit_Variable(self, variable: ast.AST) -> ast.AST:
         if variable.name == "_":
             self.count += 1
             return ast.Variable(variable.location, f"Anonymous{self.count}_")
@@ -132,14 +137,14 @@ class _Placeholder(ast.Transformer):
     def __init__(self, bound: set[str]) -> None:
         self.bound = bound
 
-    def visit_Variable(self, variable: ast.AST) -> ast.AST:  # noqa: N802 - clingo's visitor name
+    def visit_Variable(self, variable: ast.AST) -> ast.AST:
         if variable.name in self.bound:
             return variable
         return ast.SymbolicTerm(variable.location, String("_"))
 
 
 def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
-    """Return the ``_fired`` shadow of a rule, or None for constraints and choice/disjunctive heads."""
+    """Return the ``_fired`` shadow of a rule (None for constraints, choice and disjunctive heads)."""
     if _head_term(rule) is None:
         return None
     renamer = _NameAnonymous()
@@ -173,8 +178,34 @@ def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
         ast.Function(loc, "", positive, False),
         ast.Function(loc, "", negative, False),
     ]
-    atom = ast.SymbolicAtom(ast.Function(loc, FIRED, arguments, False))
+    name, arity = _signature(head)
+    atom = ast.SymbolicAtom(ast.Function(loc, fired_name(name, arity), arguments, False))
     return ast.Rule(loc, ast.Literal(loc, Sign.NoSign, atom), body)
+
+
+def fired_name(name: str, arity: int) -> str:
+    """The shadow predicate of one head predicate: one per predicate keeps the KB's strata."""
+    return f"{FIRED}__{name}_{arity}"
+
+
+def is_fired(symbol: object) -> bool:
+    """True for a shadow atom ``_fired__name_arity(Id, Head, Positive, Negative)``."""
+    name = getattr(symbol, "name", "")
+    return name.startswith(FIRED + "__") and len(symbol.arguments) == 4  # type: ignore[attr-defined]
+
+
+def projection_rule(shadow: ast.AST) -> ast.AST:
+    """``H :- _fired(Id, H, P, N).``: the head from its shadow, so each body is grounded once."""
+    loc = shadow.location
+    fired = shadow.head.atom.symbol
+    positive = ast.Variable(loc, "Positive_")
+    negative = ast.Variable(loc, "Negative_")
+    pattern = ast.Function(
+        loc, fired.name, [fired.arguments[0], fired.arguments[1], positive, negative], False
+    )
+    head = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(fired.arguments[1]))
+    body = [ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(pattern))]
+    return ast.Rule(loc, head, body)
 
 
 @lru_cache(maxsize=8)
@@ -224,6 +255,10 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
         shadow = shadow_rule(rule, rule_id)
         if shadow is not None:
             program.shadows.append(shadow)
+    shadowed = {id(rule) for rule, _, _ in rules if _head_term(rule) is not None}
+    program.explained = [s for s in program.statements if id(s) not in shadowed]
+    for shadow in program.shadows:
+        program.explained.extend((shadow, projection_rule(shadow)))
     return program
 
 

@@ -128,7 +128,7 @@ def derived_values(answer: Answer) -> dict[str, Any]:
             "class": klass.name.upper() if klass is not None else None,
         },
         "albi": {
-            "score": round(albi.number / 1_000_000, 2) if albi is not None else None,
+            "score": round(albi.number / 1000, 2) if albi is not None else None,
             "grade": grade.number if grade is not None else None,
         },
         "bclc_stage": (

@@ -177,7 +177,11 @@ def explain_text(document: dict[str, Any]) -> str:
                 f"{c['key']} {c['from'] if c['from'] is not None else 'unknown'} -> {c['to']}"
                 for c in option["changes"]
             )
-            kind = "actionable" if option["modifiable"] else "not modifiable by treatment"
+            kind = (
+                "actionable: find out or act"
+                if option["modifiable"]
+                else "not modifiable by a clinician"
+            )
             out.extend(_wrapped(f"- {changes}  ({kind})", indent="  "))
     elif document["status"] != "recommended":
         out.append("No change of modifiable or unknown patient values would make it recommended.")
