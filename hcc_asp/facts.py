@@ -8,7 +8,7 @@ The fact vocabulary is documented in ``kb/input.lp``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -16,21 +16,9 @@ from typing import Any
 
 import clingo
 from clingo import Function, Number, String, Symbol
+from pydantic import BaseModel
 
 from hcc_asp.resources import kb_dir
-
-#: Sections of the patient file: present sections are reported as ``given(Section)``.
-SECTIONS = (
-    "tumour",
-    "labs",
-    "liver",
-    "liver.child_pugh",
-    "liver.varices",
-    "comorbidities",
-    "access",
-)
-#: Keys whose value is a list: one ``value/2`` fact per item.
-LIST_KEYS = ("liver.etiology", "access.unavailable")
 
 
 @lru_cache(maxsize=8)
@@ -68,15 +56,22 @@ def value_symbol(key: str, value: Any, kb: Path | None = None) -> Symbol:
     return Function(text.lower())
 
 
-def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Yield (dotted key path, value) for every section and leaf, sections as (path, None)."""
-    for key in data:
-        path = f"{prefix}{key}"
-        value = data[key]
-        if isinstance(value, Mapping):
-            yield path, None
+def _leaves(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (key path, value) for every given leaf, and (path, None) for every written section.
+
+    A section the file left out is not yielded: the model fills it in empty, but an absent
+    section means unknown, not "none of these".
+    """
+    for name, field in type(model).model_fields.items():
+        if name in ("id", "version", "prior_therapies"):
+            continue
+        value = getattr(model, name)
+        path = f"{prefix}{field.alias or name}"
+        if isinstance(value, BaseModel):
+            if name in model.model_fields_set:
+                yield path, None
             yield from _leaves(value, path + ".")
-        else:
+        elif value is not None:
             yield path, value
 
 
@@ -96,16 +91,14 @@ def patient_data(patient: Any) -> dict[str, Any]:
 
 def patient_facts(patient: Any, kb: Path | None = None) -> list[Symbol]:
     """Return the facts of one patient (``patient/1``, ``given/1``, ``value/2``, ``prior/3``)."""
-    data = patient_data(patient)
     facts: list[Symbol] = [Function("patient", [String(patient.id)])]
-    prior = data.pop("prior_therapies", None)
-    data.pop("id", None)
-    data.pop("version", None)
-    for path, value in _leaves(data):
+    prior = patient_data(patient).get("prior_therapies")
+    for path, value in _leaves(patient):
         facts.append(Function("given", [String(path)]))
         if value is None:
             continue
         if isinstance(value, list | tuple):
+            value = [getattr(item, "value", item) for item in value]
             facts.extend(
                 Function("value", [String(path), value_symbol(path, item, kb)]) for item in value
             )
@@ -114,6 +107,8 @@ def patient_facts(patient: Any, kb: Path | None = None) -> list[Symbol]:
     if prior is not None:
         facts.append(Function("given", [String("prior_therapies")]))
         for line, item in enumerate(prior, start=1):
+            # Every listed line counts, even when its regimen is not recorded.
+            facts.append(Function("prior_line", [Number(line)]))
             for field, value in item.items():
                 if value is None:
                     continue

@@ -144,7 +144,7 @@ class _Placeholder(ast.Transformer):
 
 
 def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
-    """Return the ``_fired`` shadow of a rule (None for constraints, choice and disjunctive heads)."""
+    """Return the ``_fired`` shadow of a rule (None for constraints, choice, disjunction)."""
     if _head_term(rule) is None:
         return None
     renamer = _NameAnonymous()

@@ -1,0 +1,124 @@
+"""Golden patients: each tests/golden/<case>.yaml against the statuses in <case>.expected.
+
+A golden case is a complete patient file whose leading comment states the clinical point, and an
+``.expected`` file next to it with one line per pinned regimen::
+
+    asco-2020 <regimen> <status> [missing=<key>] [reason=<code>] [action=<code>] [caution=<code>]
+
+Every token after the status must appear in that regimen's entry of ``recommend`` (``missing``
+among the missing keys, the others among the codes of reasons, actions and cautions). A line
+``asco-2020 note <code>`` pins a patient-level note instead. Cases that show a suspected error of
+the knowledge base are listed in KNOWN_KB_ERRORS: they keep the clinically correct expectation and
+are strict xfails until the KB is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hcc_asp.patient import parse_patient
+from hcc_asp.recommend import recommend
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(GOLDEN.glob("*.yaml"))
+STATUSES = {"recommended", "conditional", "not_recommended", "contraindicated"}
+ENTRY_FIELDS = {"reason": "reasons", "action": "actions", "caution": "cautions"}
+
+#: Cases whose expectation is clinically right but which the KB currently gets wrong.
+KNOWN_KB_ERRORS: dict[str, str] = {}
+
+
+@dataclass
+class Expectation:
+    """One line of an .expected file."""
+
+    line_number: int
+    guideline: str
+    regimen: str | None  # None for a patient-level note
+    status: str | None = None
+    tokens: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_expected(path: Path) -> list[Expectation]:
+    """Parse an .expected file; a malformed line fails the test (it is part of the case)."""
+    expectations = []
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        words = raw.split()
+        if not words or words[0].startswith("#"):
+            continue
+        assert len(words) >= 3, f"{path.name}:{number}: need '<guideline> <regimen> <status>'"
+        guideline, subject, third, *rest = words
+        if subject == "note":
+            assert not rest, f"{path.name}:{number}: a note line is '<guideline> note <code>'"
+            expectations.append(Expectation(number, guideline, None, None, [("note", third)]))
+            continue
+        assert third in STATUSES, f"{path.name}:{number}: unknown status {third!r}"
+        tokens = []
+        for token in rest:
+            kind, sep, value = token.partition("=")
+            assert sep and kind in {"missing", *ENTRY_FIELDS}, f"{path.name}:{number}: {token!r}"
+            tokens.append((kind, value))
+        expectations.append(Expectation(number, guideline, subject, third, tokens))
+    assert expectations, f"{path.name}: no expectations"
+    return expectations
+
+
+def case_params() -> list[Any]:
+    """One pytest parameter per golden case, id = case name; known KB errors are strict xfails."""
+    params = []
+    for path in CASES:
+        marks = []
+        if path.stem in KNOWN_KB_ERRORS:
+            marks.append(pytest.mark.xfail(reason=KNOWN_KB_ERRORS[path.stem], strict=True))
+        params.append(pytest.param(path, id=path.stem, marks=marks))
+    return params
+
+
+def test_every_golden_case_has_an_expected_file() -> None:
+    assert CASES, "no golden cases found"
+    for path in CASES:
+        assert path.with_suffix(".expected").is_file(), f"{path.name} has no .expected file"
+        assert path.read_text().startswith("#"), f"{path.name} must open with its clinical point"
+
+
+@pytest.mark.parametrize("case", case_params())
+def test_golden_case(case: Path) -> None:
+    patient = parse_patient(case.read_text(), default_id=case.stem)
+    expectations = read_expected(case.with_suffix(".expected"))
+    documents: dict[str, dict[str, Any]] = {}
+    failures = []
+    for expected in expectations:
+        if expected.guideline not in documents:
+            documents[expected.guideline] = recommend(patient, expected.guideline)
+        document = documents[expected.guideline]
+        where = f"line {expected.line_number}"
+        if expected.regimen is None:
+            notes = [note["code"] for note in document["notes"]]
+            code = expected.tokens[0][1]
+            if code not in notes:
+                failures.append(f"{where}: note {code} not among {notes}")
+            continue
+        entries = [e for e in document["regimens"] if e["regimen"] == expected.regimen]
+        if len(entries) != 1:
+            failures.append(f"{where}: {expected.regimen} listed {len(entries)} times")
+            continue
+        entry = entries[0]
+        if entry["status"] != expected.status:
+            failures.append(
+                f"{where}: {expected.regimen} is {entry['status']}, expected {expected.status} "
+                f"(reasons {[r['code'] for r in entry['reasons']]}, missing {entry['missing']}, "
+                f"actions {[a['code'] for a in entry['actions']]})"
+            )
+        for kind, value in expected.tokens:
+            found = (
+                entry["missing"]
+                if kind == "missing"
+                else [item["code"] for item in entry[ENTRY_FIELDS[kind]]]
+            )
+            if value not in found:
+                failures.append(f"{where}: {expected.regimen} {kind} {value} not among {found}")
+    assert not failures, "\n".join(failures)
