@@ -1,0 +1,104 @@
+"""Benchmark: hcc-asp against plain clingo on the same program and facts; explain against recommend.
+
+Prints figures, asserts nothing (timing belongs here, not in tests). Run: python benchmarks/bench.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import clingo
+
+from hcc_asp.engine import Context, add_facts, catalogue
+from hcc_asp.explain import explain
+from hcc_asp.facts import patient_facts
+from hcc_asp.patient import load_patient
+from hcc_asp.recommend import recommend
+from hcc_asp.resources import ROOT_FILE, kb_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+REPEAT = 15
+
+
+def median_ms(function, repeat: int = REPEAT) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return 1000 * statistics.median(samples)
+
+
+def plain_clingo(facts: list[clingo.Symbol]) -> int:
+    """Plain clingo: load the KB root file, add the same facts, ground, solve, read the model."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.load(str(kb_dir() / ROOT_FILE))
+    add_facts(ctl, facts)
+    ctl.ground([("base", [])], context=Context())
+    count = 0
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            count = len(model.symbols(shown=True))
+    return count
+
+
+def main() -> None:
+    patients = [load_patient(str(path)) for path in EXAMPLES]
+    catalogue()  # KB metadata read once per process, as in the CLI
+    for patient in patients:
+        recommend(patient)
+    ours = statistics.median(median_ms(lambda p=p: recommend(p)) for p in patients)
+    facts = [patient_facts(p) for p in patients]
+    plain = statistics.median(median_ms(lambda f=f: plain_clingo(f)) for f in facts)
+    print(f"recommend, in process (median over {len(patients)} examples): {ours:7.1f} ms")
+    print(f"plain clingo, same program and facts:                {plain:7.1f} ms")
+    print(f"ratio hcc-asp / plain clingo:                        {ours / plain:7.2f}")
+
+    example = str(EXAMPLES[0])
+    cold = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "hcc_asp", "recommend", example, "--format", "json"],
+            check=True,
+            capture_output=True,
+        )
+        cold.append(time.perf_counter() - start)
+    importing = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import hcc_asp"], check=True)
+        importing.append(time.perf_counter() - start)
+    print(
+        f"cold `hcc-asp recommend` process (median of 5):      {1000 * statistics.median(cold):7.1f} ms"
+    )
+    print(
+        f"cold `import hcc_asp` process (median of 5):         {1000 * statistics.median(importing):7.1f} ms"
+    )
+
+    print()
+    for patient in patients:
+        base = median_ms(lambda p=patient: recommend(p), 7)
+        regimens = [e["regimen"] for e in recommend(patient)["regimens"]]
+        tree = statistics.median(
+            median_ms(lambda p=patient, r=r: explain(p, r, counterfactuals=False), 3)
+            for r in regimens
+        )
+        full = statistics.median(
+            median_ms(lambda p=patient, r=r: explain(p, r), 3) for r in regimens
+        )
+        every = median_ms(lambda p=patient: [explain(p, r) for r in regimens], 3)
+        print(
+            f"{patient.id:28s} recommend {base:6.1f} ms | explain tree {tree:6.1f} ms ({tree / base:4.1f}x)"
+            f" | why-not + would_change_if {full:6.1f} ms ({full / base:4.1f}x)"
+            f" | all {len(regimens)} regimens {every:7.1f} ms ({every / base:5.1f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
