@@ -92,9 +92,10 @@ def main() -> None:
         full = statistics.median(
             median_ms(lambda p=patient, r=r: explain(p, r), 3) for r in regimens
         )
-        every = median_ms(lambda p=patient: [explain(p, r) for r in regimens], 3)
+        every = median_ms(lambda p=patient, rs=regimens: [explain(p, r) for r in rs], 3)
         print(
-            f"{patient.id:28s} recommend {base:6.1f} ms | explain tree {tree:6.1f} ms ({tree / base:4.1f}x)"
+            f"{patient.id:28s} recommend {base:6.1f} ms"
+            f" | explain tree {tree:6.1f} ms ({tree / base:4.1f}x)"
             f" | why-not + would_change_if {full:6.1f} ms ({full / base:4.1f}x)"
             f" | all {len(regimens)} regimens {every:7.1f} ms ({every / base:5.1f}x)"
         )
