@@ -74,12 +74,9 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import hcc_asp"], check=True)
         importing.append(time.perf_counter() - start)
-    print(
-        f"cold `hcc-asp recommend` process (median of 5):      {1000 * statistics.median(cold):7.1f} ms"
-    )
-    print(
-        f"cold `import hcc_asp` process (median of 5):         {1000 * statistics.median(importing):7.1f} ms"
-    )
+    cold_ms, import_ms = 1000 * statistics.median(cold), 1000 * statistics.median(importing)
+    print(f"cold `hcc-asp recommend` process (median of 5):      {cold_ms:7.1f} ms")
+    print(f"cold `import hcc_asp` process (median of 5):         {import_ms:7.1f} ms")
 
     print()
     for patient in patients:
