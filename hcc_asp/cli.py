@@ -134,6 +134,25 @@ def why_not(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Pat
 
 
 @main.command()
+@click.option("--guideline", "-g", default="all", show_default=True, help="Guideline id, or all.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_kb_option
+def check(guideline: str, fmt: str, kb: Path | None) -> None:
+    """Consistency checks of the knowledge base over every possible patient.
+
+    Finds conflicts, gaps, dead rules, tensions, provenance problems and undefined predicates,
+    each with a witness patient file. Exit code 1 when a finding of severity error exists.
+    """
+    from hcc_asp.check import check as run_check
+    from hcc_asp.render import check_text, to_json
+
+    document = _run(lambda: run_check(guideline, kb))
+    click.echo(to_json(document) if fmt == "json" else check_text(document), nl=False)
+    if any(f["severity"] == "error" for f in document["findings"]):
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
 def guidelines(fmt: str, kb: Path | None) -> None:

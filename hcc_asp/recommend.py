@@ -169,11 +169,16 @@ def regimen_entries(
                 table[atom.arguments[1].name].append(atom)
         return table
 
-    statuses = {
-        a.arguments[1].name: a.arguments[2].name
-        for a in answer.get("status", 3)
-        if a.arguments[0] == g
-    }
+    statuses: dict[str, str] = {}
+    for atom in answer.get("status", 3):
+        if atom.arguments[0] != g:
+            continue
+        regimen, status = atom.arguments[1].name, atom.arguments[2].name
+        # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
+        if regimen not in statuses or STATUS_ORDER.index(status) > STATUS_ORDER.index(
+            statuses[regimen]
+        ):
+            statuses[regimen] = status
     selected = {r: atoms[0].arguments[2].string for r, atoms in of("selected_rec", 3).items()}
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
@@ -256,6 +261,22 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
         for a in answer.get("note", 2)
         if a.arguments[0] == g
     ]
+    for regimen in sorted(
+        {a.arguments[1].name for a in answer.get("status", 3) if a.arguments[0] == g}
+    ):
+        found = sorted(
+            a.arguments[2].name
+            for a in answer.get("status", 3)
+            if a.arguments[0] == g and a.arguments[1].name == regimen
+        )
+        if len(found) > 1:
+            notes.append(
+                {
+                    "code": "kb_conflict",
+                    "text": f"The knowledge base gives {regimen} several statuses "
+                    f"({', '.join(found)}); the most cautious is shown. Run `hcc-asp check`.",
+                }
+            )
     return {
         "format": FORMAT,
         "patient": patient.id,

@@ -215,3 +215,58 @@ def explain_dot(document: dict[str, Any]) -> str:
         lines.append(f"  root -> {add(node)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+WHY_IT_MATTERS = {
+    "conflict": "one patient would get contradictory advice from one guideline",
+    "dead_rule": "a recommendation that can never be given is either mis-encoded or unreachable",
+    "undefined": "a misspelled or missing definition silently disables the rules that use it",
+    "gap": "an in-scope patient gets no answer and no statement of silence",
+    "tension": "the guideline offers a regimen outside the population its evidence comes from",
+    "provenance": "a clinician cannot verify what the sources did not confirm",
+}
+
+
+def _witness_brief(witness: dict[str, Any] | None) -> str:
+    if not witness:
+        return "none (no patient can show it)"
+    parts = []
+    for key in ("ecog", "line"):
+        if key in witness:
+            parts.append(f"{key} {witness[key]}")
+    liver = witness.get("liver", {})
+    labs = witness.get("labs", {})
+    parts.extend(f"{k} {v}" for k, v in sorted(labs.items()))
+    parts.extend(f"{k} {v}" for k, v in sorted(liver.items()) if not isinstance(v, dict))
+    if "prior_therapies" in witness:
+        lines = [str(item.get("regimen", "?")) for item in witness["prior_therapies"]]
+        parts.append("prior: " + (" -> ".join(lines) if lines else "none"))
+    return ", ".join(parts) or "an almost empty patient file"
+
+
+def check_text(document: dict[str, Any]) -> str:
+    """One block per finding: what, why it matters, the rules, the witness in brief."""
+    findings = document["findings"]
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+    checked = document["checked"]
+    out = [
+        f"hcc-asp check: {', '.join(document['guidelines'])} - "
+        f"{checked['patient_profiles']:.3g} patient profiles searched in {checked['seconds']} s",
+        f"{counts.get('error', 0)} error(s), {counts.get('warning', 0)} warning(s), "
+        f"{counts.get('info', 0)} info",
+        "",
+    ]
+    for number, finding in enumerate(findings, start=1):
+        head = f"[{number}] {finding['severity'].upper()} {finding['kind']}"
+        if finding.get("guideline"):
+            head += f" ({finding['guideline']})"
+        out.append(head)
+        out.extend(_wrapped(finding["text"]))
+        out.extend(_wrapped("why it matters: " + WHY_IT_MATTERS.get(finding["kind"], "")))
+        if finding["rules"]:
+            out.extend(_wrapped("rules: " + ", ".join(finding["rules"])))
+        out.extend(_wrapped("witness: " + _witness_brief(finding.get("witness"))))
+        out.append("")
+    return "\n".join(out)

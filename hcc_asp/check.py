@@ -1,0 +1,556 @@
+"""`check`: consistency of the knowledge base over every possible patient.
+
+The patient space (``queries/space.lp``) is generated from the patient schema and the KB's own
+thresholds; ``queries/check.lp`` derives findings from the KB's outputs only (a black box). One
+clingo call computes the brave consequences (what holds for *some* patient of the space): every
+finding that exists, every recommendation that can be met, every condition that can be decided.
+Then one call per finding, with the finding atom as an assumption, gives a witness patient, written
+out as a complete patient file. Static checks (predicates used but never defined, regimen ids
+outside the vocabulary) and provenance checks (unconfirmed or missing source, id or grading) read
+the parsed KB and its catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import clingo
+from clingo import Function, Number, String, Symbol
+from clingo.ast import ASTType
+
+from hcc_asp.engine import Context, add_facts, catalogue, new_control
+from hcc_asp.facts import scales, unscaled, value_symbol
+from hcc_asp.program import INPUTS, Program, add_to, is_fired, parse
+from hcc_asp.recommend import UnknownGuidelineError, condition_label
+from hcc_asp.resources import queries_dir
+from hcc_asp.space import enumerated_values, numeric_band_values, schema_keys
+from hcc_asp.vocabulary import regimens
+
+MAX_LINES = 3
+SEVERITY = {
+    "conflict": "error",
+    "dead_rule": "error",
+    "undefined": "error",
+    "gap": "warning",
+    "tension": "warning",
+    "provenance": "warning",
+}
+#: Internal patient-file keys left out of the space: they cannot move a decision.
+NOT_IN_SPACE = ("id", "version")
+
+
+def _sections(key: str) -> list[str]:
+    parts = key.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbol], int]:
+    """The facts that describe the patient space, and the number of profiles it holds."""
+    cat = catalogue(kb)
+    table = scales(kb)
+    facts: list[Symbol] = []
+    profiles = 1
+    for key, annotation in schema_keys().items():
+        if key in NOT_IN_SPACE or key.startswith(("prior_therapies", "access")):
+            continue
+        allowed = enumerated_values(annotation)
+        if allowed is not None:
+            values = [value_symbol(key, v, kb) for v in allowed]
+        elif key in table:
+            minimum = 0 if key.endswith("_ago") or key == "labs.afp_ng_ml" else 1
+            values = [Number(v) for v in numeric_band_values(key, kb, minimum)]
+            if not values:
+                continue  # no rule reads this key: one band, nothing to search
+        else:
+            continue  # list keys are generated below
+        facts.append(Function("space_key", [String(key)]))
+        facts.extend(Function("space_value", [String(key), v]) for v in values)
+        facts.extend(Function("key_section", [String(key), String(s)]) for s in _sections(key))
+        profiles *= len(values) + 1
+    etiology = enumerated_values(_list_item(schema_keys()["liver.etiology"])) or []
+    facts.extend(
+        Function("etiology_value", [value_symbol("liver.etiology", e, kb)]) for e in etiology
+    )
+    profiles *= 2 ** len(etiology) + 1
+    access = sorted(
+        {
+            a.arguments[0].arguments[0].name
+            for a in cat.atoms
+            if a.match("condition", 1) and a.arguments[0].match("unavailable", 1)
+        }
+    )
+    facts.extend(Function("access_regimen", [Function(r)]) for r in access)
+    profiles *= 2 ** len(access) + 1
+    mentioned = sorted(
+        {r for (g, _), rec in cat.recs.items() if g in guideline_atoms for r in rec["regimens"]}
+    )
+    facts.extend(Function("history_regimen", [Function(r)]) for r in mentioned)
+    facts.append(Function("max_lines", [Number(MAX_LINES)]))
+    classes = {r.id: {c for _, c in r.drugs} for r in regimens(kb)}
+    per_line = sum(
+        3 if r == "sorafenib" or "immune_checkpoint_inhibitor" in classes.get(r, set()) else 1
+        for r in mentioned
+    )
+    profiles *= 1 + sum(per_line**n for n in range(MAX_LINES + 1))
+    return facts, profiles
+
+
+def _list_item(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ())
+    return args[0] if args else annotation
+
+
+# static checks ---------------------------------------------------------------------------------
+
+
+def _body_atoms(node: Any, out: list[Any]) -> None:
+    """Collect every symbolic atom under an AST node (literals, aggregates, conditions)."""
+    if hasattr(node, "ast_type") and node.ast_type == ASTType.SymbolicAtom:
+        out.append(node.symbol)
+        return
+    if hasattr(node, "child_keys"):
+        for key in node.child_keys:
+            child = getattr(node, key)
+            for item in child if isinstance(child, list | tuple) else [child]:
+                _body_atoms(item, out)
+
+
+def undefined_predicates(
+    program: Program, extra_defined: set[tuple[str, int]]
+) -> list[dict[str, Any]]:
+    """Predicates used in a rule body that no rule defines and no #defined declares."""
+    defined: set[tuple[str, int]] = set(INPUTS) | extra_defined
+    uses: list[tuple[tuple[str, int], str]] = []
+    for statement in program.statements:
+        if statement.ast_type == ASTType.Defined:
+            defined.add((statement.name, statement.arity))
+        if statement.ast_type != ASTType.Rule:
+            continue
+        heads: list[Any] = []
+        _body_atoms(statement.head, heads)
+        while any(h.ast_type == ASTType.Pool for h in heads):
+            heads = [a for h in heads for a in (h.arguments if h.ast_type == ASTType.Pool else [h])]
+        for head in heads:
+            if head.ast_type == ASTType.Function:
+                defined.add((head.name, len(head.arguments)))
+            elif head.ast_type == ASTType.SymbolicTerm:
+                defined.add((str(head.symbol), 0))
+        atoms: list[Any] = []
+        for literal in statement.body:
+            _body_atoms(literal, atoms)
+        begin = statement.location.begin
+        where = _location(begin.filename, begin.line, program)
+        for atom in atoms:
+            if atom.ast_type == ASTType.Function and not atom.external:
+                uses.append(((atom.name, len(atom.arguments)), where))
+    findings: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for signature, where in uses:
+        if signature not in defined:
+            findings[signature].append(where)
+    return [
+        _finding(
+            "undefined",
+            None,
+            [],
+            f"Predicate {name}/{arity} is used in a rule body but no rule defines it "
+            "(a misspelling?): every rule using it can never fire.",
+            sorted(set(where)),
+        )
+        for (name, arity), where in sorted(findings.items())
+    ]
+
+
+def _location(filename: str, line: int, program: Program) -> str:
+    for info in program.rules.values():
+        if filename.endswith(info.file) and info.line == line:
+            return f"kb/{info.id}"
+    return f"kb/{Path(filename).name}:{line}"
+
+
+def _finding(
+    kind: str,
+    guideline: str | None,
+    regimens_: list[str],
+    text: str,
+    rules: list[str],
+    witness: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "severity": SEVERITY[kind],
+        "kind": kind,
+        "text": text,
+        "guideline": guideline,
+        "regimens": regimens_,
+        "rules": rules,
+        "witness": witness,
+    }
+
+
+# locations of KB facts -------------------------------------------------------------------------
+
+
+def fact_locations(kb: Path | None) -> dict[Symbol, list[str]]:
+    """Map every ground atom the KB states as a fact (or derives without a patient) to its rules."""
+    program = parse(kb)
+    ctl = new_control(["--warn=none"])
+    add_to(ctl, program.explained)
+    ctl.ground([("base", [])], context=Context())
+    where: dict[Symbol, list[str]] = defaultdict(list)
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            for atom in model.symbols(atoms=True):
+                if is_fired(atom):
+                    where[atom.arguments[1]].append(f"kb/{atom.arguments[0].string}")
+    return where
+
+
+# the search ------------------------------------------------------------------------------------
+
+
+class Space:
+    """The KB grounded over the whole patient space, with the finding rules on top."""
+
+    def __init__(self, kb: Path | None, guideline_atoms: list[str]) -> None:
+        """Ground once; the same Control answers the brave query and every witness query."""
+        self.kb = kb
+        facts, self.profiles = space_facts(kb, guideline_atoms)
+        self.ctl = new_control(["--warn=none", "0"])
+        add_to(self.ctl, parse(kb).statements)
+        self.ctl.load(str(queries_dir() / "space.lp"))
+        self.ctl.load(str(queries_dir() / "check.lp"))
+        add_facts(self.ctl, facts)
+        self.ctl.ground([("base", [])], context=Context())
+
+    def brave(self) -> set[Symbol]:
+        """Atoms (shown by check.lp) that hold for at least one patient of the space."""
+        self.ctl.configuration.solve.enum_mode = "brave"
+        result: set[Symbol] = set()
+        with self.ctl.solve(yield_=True) as handle:
+            for model in handle:
+                result = set(model.symbols(shown=True))
+        self.ctl.configuration.solve.enum_mode = "auto"
+        return result
+
+    def witness(self, atom: Symbol) -> list[Symbol] | None:
+        """A patient of the space for whom atom holds (its input atoms), or None."""
+        literal = self.ctl.symbolic_atoms[atom]
+        if literal is None:
+            return None
+        self.ctl.configuration.solve.models = 1
+        found: list[Symbol] | None = None
+        with self.ctl.solve(assumptions=[(atom, True)], yield_=True) as handle:
+            for model in handle:
+                found = [
+                    a
+                    for a in model.symbols(atoms=True)
+                    if a.match("value", 2)
+                    or a.match("given", 1)
+                    or a.match("prior", 3)
+                    or a.match("prior_line", 1)
+                ]
+                break
+        self.ctl.configuration.solve.models = 0
+        return found
+
+
+def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, Any]:
+    """Write a witness as a complete patient file (spec/patient.md)."""
+    document: dict[str, Any] = {"version": 1, "id": name}
+    lines: dict[int, dict[str, Any]] = defaultdict(dict)
+    given_sections = set()
+    prior_given = False
+    for atom in sorted(atoms):
+        if atom.match("given", 1):
+            key = atom.arguments[0].string
+            if key == "prior_therapies":
+                prior_given = True
+            elif "." not in key or key in ("liver.varices", "liver.child_pugh"):
+                given_sections.add(key)
+        elif atom.match("prior", 3):
+            line, field, value = atom.arguments
+            lines[line.number][field.name] = (
+                value.name == "true" if value.name in ("true", "false") else value.name
+            )
+        elif atom.match("value", 2):
+            key = atom.arguments[0].string
+            value = atom.arguments[1]
+            if value.type == clingo.SymbolType.Number:
+                plain: Any = "0" if key == "tumour.bclc_stage" else unscaled(key, value.number, kb)
+            elif value.name in ("true", "false"):
+                plain = value.name == "true"
+            elif key in ("liver.child_pugh.class", "tumour.bclc_stage"):
+                plain = value.name.upper()
+            else:
+                plain = value.name
+            node = document
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            if key in ("liver.etiology", "access.unavailable"):
+                node.setdefault(parts[-1], []).append(plain)
+            else:
+                node[parts[-1]] = plain
+    for section in sorted(given_sections):
+        node = document
+        for part in section.split("."):
+            node = node.setdefault(part, {})
+    if prior_given:
+        document["prior_therapies"] = [lines[n] for n in sorted(lines)]
+    return document
+
+
+def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
+    """Return the `check --format json` document (spec/cli.md)."""
+    started = time.perf_counter()
+    cat = catalogue(kb)
+    if guideline == "all":
+        atoms = sorted(cat.guidelines)
+    elif guideline in cat.guideline_atom:
+        atoms = [cat.guideline_atom[guideline]]
+    else:
+        known = ", ".join(sorted(cat.guideline_atom))
+        raise UnknownGuidelineError(f"unknown guideline '{guideline}' (encoded: {known})")
+    public = {a: str(cat.guidelines[a]["id"]) for a in atoms}
+    program = parse(kb)
+    where = fact_locations(kb)
+    findings: list[dict[str, Any]] = []
+
+    # static: predicates never defined; regimen ids outside the vocabulary
+    findings.extend(undefined_predicates(program, {("trial_required", 2), ("evidence_trial", 2)}))
+    vocabulary = {r.id for r in regimens(kb)}
+    for (g, rec_id), rec in sorted(cat.recs.items()):
+        if g not in atoms:
+            continue
+        for regimen in rec["regimens"]:
+            if regimen not in vocabulary:
+                atom = Function("rec", [Function(g), String(rec_id), Function(regimen)])
+                findings.append(
+                    _finding(
+                        "undefined",
+                        public[g],
+                        [regimen],
+                        f"Recommendation {rec_id} names '{regimen}', which is not a regimen id of the "
+                        "vocabulary (kb/vocabulary.lp).",
+                        where.get(atom, []),
+                    )
+                )
+
+    space = Space(kb, atoms)
+    brave = space.brave()
+
+    def witness_for(atom: Symbol, name: str) -> dict[str, Any] | None:
+        found = space.witness(atom)
+        return witness_file(found, kb, name) if found is not None else None
+
+    # black-box findings, one per group, each with a witness
+    groups: dict[tuple[Any, ...], Symbol] = {}
+    for atom in sorted(brave):
+        if not atom.match("finding", 4):
+            continue
+        kind, g, regimen, detail = atom.arguments
+        if g.name not in atoms:
+            continue
+        groups.setdefault((kind.name, g.name, regimen.name, str(detail)), atom)
+    for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
+        detail = atom.arguments[3]
+        witness = witness_for(atom, f"check-{kind}-{index + 1}")
+        text, rules = _describe(kind, g, regimen, detail, cat, where, public)
+        regimens_ = [] if regimen == "none" else [regimen]
+        findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
+
+    # dead rules: recommendations no patient of the space can meet
+    for (g, rec_id), rec in sorted(cat.recs.items()):
+        if g not in atoms:
+            continue
+        for regimen in rec["regimens"]:
+            met = Function(
+                "rec_outcome", [Function(g), String(rec_id), Function(regimen), Function("met")]
+            )
+            if met not in brave and regimen in vocabulary:
+                atom = Function("rec", [Function(g), String(rec_id), Function(regimen)])
+                findings.append(
+                    _finding(
+                        "dead_rule",
+                        public[g],
+                        [regimen],
+                        f"Recommendation {rec_id} for {regimen} is met by no patient of the space: "
+                        "its conditions contradict each other or can never be decided.",
+                        where.get(atom, []),
+                    )
+                )
+
+    # conditions that no patient of the space can decide (misspelled or never defined)
+    decided = {a.arguments[0] for a in brave if a.match("holds", 1) or a.match("fails", 1)}
+    decided |= {a.arguments[0] for a in brave if a.match("pending", 2)}
+    for atom in sorted(a for a in brave if a.match("condition", 1)):
+        condition = atom.arguments[0]
+        if condition not in decided:
+            users = [
+                loc
+                for fact, locs in where.items()
+                if fact.type == clingo.SymbolType.Function
+                and condition in fact.arguments
+                and fact.name
+                in ("requires", "requires_for", "excludes", "contraindication", "caution")
+                for loc in locs
+            ]
+            findings.append(
+                _finding(
+                    "undefined",
+                    None,
+                    [],
+                    f"Condition {condition} is used but no rule ever decides it (no holds/fails "
+                    "rule matches it): it stays unknown for every patient.",
+                    sorted(set(users)),
+                )
+            )
+
+    # provenance: what the sources did not confirm, or what is missing
+    for (g, rec_id), rec in sorted(cat.recs.items()):
+        if g not in atoms:
+            continue
+        problems = []
+        for part in ("type", "quality", "strength"):
+            value = rec["evidence"].get(part)
+            if not value:
+                problems.append(f"no evidence {part}")
+            elif "unconfirmed" in value:
+                problems.append(f"evidence {part} unconfirmed")
+        if not rec.get("source"):
+            problems.append("no source")
+        for what, text in sorted(rec.get("unconfirmed", {}).items()):
+            problems.append(f"{what} unconfirmed ({text})")
+        if not problems:
+            continue
+        regimens_ = sorted(rec["regimens"])
+        met = next(
+            (
+                Function("rec_outcome", [Function(g), String(rec_id), Function(r), Function("met")])
+                for r in regimens_
+                if Function(
+                    "rec_outcome", [Function(g), String(rec_id), Function(r), Function("met")]
+                )
+                in brave
+            ),
+            None,
+        )
+        rules = sorted(
+            {
+                loc
+                for r in regimens_
+                for loc in where.get(
+                    Function("rec", [Function(g), String(rec_id), Function(r)]), []
+                )
+            }
+        )
+        findings.append(
+            _finding(
+                "provenance",
+                public[g],
+                regimens_,
+                f"Recommendation {rec_id}: " + "; ".join(problems) + ".",
+                rules,
+                witness_for(met, f"check-provenance-{rec_id}") if met is not None else None,
+            )
+        )
+    for code, statement in sorted(cat.safety.items()):
+        if statement.get("unconfirmed") or not statement.get("source"):
+            atom = Function(
+                str(statement["severity"]),
+                [
+                    Function(code),
+                    clingo.parse_term(str(statement["target"])),
+                    statement["condition"],
+                ],
+            )
+            holds = Function("holds", [statement["condition"]])
+            findings.append(
+                _finding(
+                    "provenance",
+                    None,
+                    [],
+                    f"{statement['severity'].capitalize()} {code}: "
+                    + (
+                        f"unconfirmed: {statement['unconfirmed']}."
+                        if statement.get("unconfirmed")
+                        else "no source."
+                    ),
+                    where.get(atom, []),
+                    witness_for(holds, f"check-provenance-{code}") if holds in brave else None,
+                )
+            )
+
+    order = {"error": 0, "warning": 1}
+    findings.sort(key=lambda f: (order[f["severity"]], f["kind"], f["guideline"] or "", f["text"]))
+    return {
+        "format": 1,
+        "guidelines": [public[a] for a in atoms],
+        "findings": findings,
+        "checked": {
+            "patient_profiles": space.profiles,
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    }
+
+
+def _describe(
+    kind: str,
+    g: str,
+    regimen: str,
+    detail: Symbol,
+    cat: Any,
+    where: dict[Symbol, list[str]],
+    public: dict[str, str],
+) -> tuple[str, list[str]]:
+    """One plain sentence for a black-box finding, and the KB rules involved."""
+    name = public[g]
+    if kind == "conflict":
+        if detail.match("statuses", 2):
+            text = (
+                f"{regimen} gets two statuses under {name} for one patient: "
+                f"{detail.arguments[0].name} and {detail.arguments[1].name}."
+            )
+        elif detail.match("contraindication", 1):
+            text = (
+                f"{regimen} is offered under {name} to a patient for whom contraindication "
+                f"{detail.arguments[0].name} holds."
+            )
+        else:
+            text = f"{regimen} is recommended under {name} although none of its recommendations is met."
+        rules = sorted(
+            {
+                loc
+                for atom, locs in where.items()
+                if atom.match("rec", 3)
+                and atom.arguments[0].name == g
+                and atom.arguments[2].name == regimen
+                for loc in locs
+            }
+        )
+        return text, rules
+    if kind == "gap":
+        line = detail.arguments[0].number
+        return (
+            f"A patient in the systemic setting at line {line}, with liver function and performance "
+            f"status known, gets nothing from {name}: no regimen offered, none contraindicated, and "
+            "no statement of silence.",
+            [],
+        )
+    rec_id, trial, condition = detail.arguments
+    label = condition_label(cat, condition)
+    text = (
+        f"{name} recommendation {rec_id.string} offers {regimen} to patients without "
+        f"'{label}', which {trial.string} (the trial behind {regimen}) required."
+    )
+    rules = where.get(Function("rec", [Function(g), rec_id, Function(regimen)]), [])
+    rules = rules + where.get(Function("trial_required", [trial, condition]), [])
+    return text, sorted(set(rules))
+
+
+def profiles_text(count: int) -> str:
+    """A profile count in words (e.g. 3.1e12)."""
+    return f"{count:,}" if count < 10**7 else f"{count:.2e} (10^{int(math.log10(count))})"
