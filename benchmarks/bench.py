@@ -98,5 +98,66 @@ def main() -> None:
         )
 
 
+def check_figures() -> None:
+    """`check` on the whole space against a naive loop of one `recommend` per profile."""
+    import random
+
+    from hcc_asp.check import check, space_facts
+    from hcc_asp.facts import unscaled
+    from hcc_asp.patient import PatientError, patient_from_data
+
+    seconds = statistics.median(check("asco-2020")["checked"]["seconds"] for _ in range(3))
+    facts, profiles = space_facts(None, ["asco2020"])
+    domains: dict[str, list] = {}
+    for fact in facts:
+        if fact.match("space_value", 2):
+            key, value = fact.arguments[0].string, fact.arguments[1]
+            if value.type == clingo.SymbolType.Number:
+                plain = unscaled(key, value.number) if key != "tumour.bclc_stage" else "0"
+            elif value.name in ("true", "false"):
+                plain = value.name == "true"
+            elif key in ("liver.child_pugh.class", "tumour.bclc_stage"):
+                plain = value.name.upper()
+            else:
+                plain = value.name
+            domains.setdefault(key, []).append(plain)
+    rng = random.Random(7)
+    histories = [
+        None,
+        [],
+        [{"regimen": "sorafenib", "tolerated": True}],
+        [{"regimen": "lenvatinib"}],
+    ]
+    samples = []
+    while len(samples) < 200:
+        data: dict = {"id": "sample"}
+        for key, values in domains.items():
+            choice = rng.choice([*values, None])
+            if choice is None:
+                continue
+            node = data
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = choice
+        history = rng.choice(histories)
+        if history is not None:
+            data["prior_therapies"] = history
+        try:
+            patient = patient_from_data(data)
+            recommend(patient)
+        except (PatientError, ValueError):
+            continue  # an invalid combination: the space excludes it too
+        samples.append(patient)
+    per_profile = statistics.median(median_ms(lambda p=p: recommend(p), 1) for p in samples)
+    years = profiles * per_profile / 1000 / 3600 / 24 / 365
+    print()
+    print(f"check, whole ASCO 2020 space ({profiles:.2e} profiles), median of 3: {seconds:6.2f} s")
+    print(
+        f"naive loop, one recommend per profile: {per_profile:.1f} ms x {profiles:.2e} = {years:.1e} years"
+    )
+
+
 if __name__ == "__main__":
     main()
+    check_figures()

@@ -333,7 +333,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
                         "undefined",
                         public[g],
                         [regimen],
-                        f"Recommendation {rec_id} names '{regimen}', which is not a regimen id of the "
+                        f"Recommendation {rec_id} names '{regimen}', not a regimen id of the "
                         "vocabulary (kb/vocabulary.lp).",
                         where.get(atom, []),
                     )
@@ -520,7 +520,9 @@ def _describe(
                 f"{detail.arguments[0].name} holds."
             )
         else:
-            text = f"{regimen} is recommended under {name} although none of its recommendations is met."
+            text = (
+                f"{regimen} is recommended under {name} though none of its recommendations is met."
+            )
         rules = sorted(
             {
                 loc
@@ -535,8 +537,9 @@ def _describe(
     if kind == "gap":
         line = detail.arguments[0].number
         return (
-            f"A patient in the systemic setting at line {line}, with liver function and performance "
-            f"status known, gets nothing from {name}: no regimen offered, none contraindicated, and "
+            f"A patient in the systemic setting at line {line}, with liver function and "
+            f"performance status known, gets nothing from {name}: no regimen offered, none "
+            "contraindicated, and "
             "no statement of silence.",
             [],
         )

@@ -1,4 +1,4 @@
-"""`hcc-asp check` over every possible patient: honest on the shipped KB, and it catches broken KBs."""
+"""`hcc-asp check` over every possible patient: honest on the shipped KB; catches broken KBs."""
 
 from __future__ import annotations
 
@@ -97,8 +97,9 @@ def broken_copy(tmp_path, text: str):
 def test_a_rule_outside_the_pattern_recommending_despite_a_contraindication_is_a_conflict(tmp_path):
     copy = broken_copy(
         tmp_path,
-        "% Rogue rule: offers atezolizumab + bevacizumab to patients with active autoimmune disease.\n"
-        'status(asco2020, atezolizumab_bevacizumab, recommended) :- value("comorbidities.autoimmune_disease", active).',
+        "% Rogue rule: offers atezolizumab + bevacizumab despite active autoimmune disease.\n"
+        "status(asco2020, atezolizumab_bevacizumab, recommended) :-"
+        ' value("comorbidities.autoimmune_disease", active).',
     )
     result = CliRunner().invoke(main, ["check", "--kb", str(copy), "--format", "json"])
     assert result.exit_code == 1
