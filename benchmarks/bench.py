@@ -153,9 +153,8 @@ def check_figures() -> None:
     years = profiles * per_profile / 1000 / 3600 / 24 / 365
     print()
     print(f"check, whole ASCO 2020 space ({profiles:.2e} profiles), median of 3: {seconds:6.2f} s")
-    print(
-        f"naive loop, one recommend per profile: {per_profile:.1f} ms x {profiles:.2e} = {years:.1e} years"
-    )
+    naive = f"{per_profile:.1f} ms x {profiles:.2e} = {years:.1e} years"
+    print(f"naive loop, one recommend per profile: {naive}")
 
 
 if __name__ == "__main__":
