@@ -53,3 +53,20 @@ def test_every_safety_statement_names_kind_source_and_text():
         assert statement.get("severity") in ("contraindication", "caution"), code
         assert statement.get("kind") in ("label", "trial_exclusion", "guideline", "practice"), code
         assert statement.get("source") and statement.get("text"), code
+
+
+def test_shipped_examples_give_their_documented_statuses():
+    root = Path(__file__).resolve().parent.parent / "examples"
+
+    def statuses(name: str) -> dict[str, str]:
+        patient = patient_from((root / name).read_text(), name)
+        return {e["regimen"]: e["status"] for e in recommend(patient)["regimens"]}
+
+    assert statuses("first-line-complete.yaml")["atezolizumab_bevacizumab"] == "recommended"
+    after = statuses("after-atezo-bev.yaml")
+    for tki in ("sorafenib", "lenvatinib", "cabozantinib", "regorafenib"):
+        assert after[tki] == "recommended"
+    assert statuses("child-pugh-b.yaml")["atezolizumab_bevacizumab"] == "not_recommended"
+    after_sorafenib = statuses("after-sorafenib.yaml")
+    assert after_sorafenib["regorafenib"] == "recommended"
+    assert after_sorafenib["cabozantinib"] == "recommended"
