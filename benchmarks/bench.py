@@ -103,7 +103,7 @@ def check_figures() -> None:
     import random
 
     from hcc_asp.check import check, space_facts
-    from hcc_asp.facts import unscaled
+    from hcc_asp.facts import plain_value
     from hcc_asp.patient import PatientError, patient_from_data
 
     seconds = statistics.median(check("asco-2020")["checked"]["seconds"] for _ in range(3))
@@ -112,14 +112,7 @@ def check_figures() -> None:
     for fact in facts:
         if fact.match("space_value", 2):
             key, value = fact.arguments[0].string, fact.arguments[1]
-            if value.type == clingo.SymbolType.Number:
-                plain = unscaled(key, value.number) if key != "tumour.bclc_stage" else "0"
-            elif value.name in ("true", "false"):
-                plain = value.name == "true"
-            elif key in ("liver.child_pugh.class", "tumour.bclc_stage"):
-                plain = value.name.upper()
-            else:
-                plain = value.name
+            plain = plain_value(key, value)
             domains.setdefault(key, []).append(plain)
     rng = random.Random(7)
     histories = [

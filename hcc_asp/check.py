@@ -23,7 +23,7 @@ from clingo import Function, Number, String, Symbol
 from clingo.ast import ASTType
 
 from hcc_asp.engine import Context, add_facts, catalogue, new_control
-from hcc_asp.facts import scales, unscaled, value_symbol
+from hcc_asp.facts import plain_value, scales, value_symbol
 from hcc_asp.program import INPUTS, Program, add_to, is_fired, parse
 from hcc_asp.recommend import UnknownGuidelineError, condition_label
 from hcc_asp.resources import queries_dir
@@ -277,15 +277,7 @@ def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, A
             )
         elif atom.match("value", 2):
             key = atom.arguments[0].string
-            value = atom.arguments[1]
-            if value.type == clingo.SymbolType.Number:
-                plain: Any = "0" if key == "tumour.bclc_stage" else unscaled(key, value.number, kb)
-            elif value.name in ("true", "false"):
-                plain = value.name == "true"
-            elif key in ("liver.child_pugh.class", "tumour.bclc_stage"):
-                plain = value.name.upper()
-            else:
-                plain = value.name
+            plain = plain_value(key, atom.arguments[1], kb)
             node = document
             parts = key.split(".")
             for part in parts[:-1]:

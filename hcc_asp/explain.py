@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,14 @@ import clingo
 from clingo import Function, Number, String, Symbol
 
 from hcc_asp.engine import Context, KnowledgeBaseError, add_facts, catalogue, new_control
-from hcc_asp.facts import patient_data, patient_facts, scales, unscaled, value_symbol
+from hcc_asp.facts import (
+    patient_data,
+    patient_facts,
+    plain_value,
+    scales,
+    unscaled,
+    value_symbol,
+)
 from hcc_asp.program import Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
     Answer,
@@ -461,8 +469,8 @@ def would_change_if(
                 changes.append(
                     {
                         "key": key,
-                        "from": _plain(key, before[0], kb) if before else None,
-                        "to": _plain(key, value, kb),
+                        "from": plain_value(key, before[0], kb) if before else None,
+                        "to": plain_value(key, value, kb),
                         "modifiable": kind != "differ",
                         "kind": kind,
                     }
@@ -477,17 +485,8 @@ def would_change_if(
     ]
 
 
-def _plain(key: str, value: Symbol, kb: Path | None) -> Any:
-    if value.type == clingo.SymbolType.Number:
-        return unscaled(key, value.number, kb)
-    if value.name in ("true", "false"):
-        return value.name == "true"
-    if key.endswith("child_pugh.class") or key.endswith("bclc_stage"):
-        return value.name.upper()
-    return value.name
-
-
-def parse_whatif_kinds() -> list[tuple[str, bool]]:
+@lru_cache(maxsize=1)
+def parse_whatif_kinds() -> tuple[tuple[str, bool], ...]:
     """(key, modifiable) for every ``mutable/2`` fact of ``queries/whatif.lp``."""
     ctl = new_control(["--warn=none"])
     ctl.load(str(queries_dir() / "whatif.lp"))
@@ -498,4 +497,4 @@ def parse_whatif_kinds() -> list[tuple[str, bool]]:
             for atom in model.symbols(atoms=True):
                 if atom.match("mutable", 2):
                     out.append((atom.arguments[0].string, atom.arguments[1].name == "modifiable"))
-    return sorted(out)
+    return tuple(sorted(out))

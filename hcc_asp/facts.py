@@ -84,6 +84,17 @@ def unscaled(key: str, number: int, kb: Path | None = None) -> float | int:
     return int(result) if result == result.to_integral_value() else float(result)
 
 
+def plain_value(key: str, symbol: Symbol, kb: Path | None = None) -> Any:
+    """Invert ``value_symbol``: the value as the patient file writes it (witnesses, what-ifs)."""
+    if symbol.type == clingo.SymbolType.Number:
+        return "0" if key == "tumour.bclc_stage" else unscaled(key, symbol.number, kb)
+    if symbol.name in ("true", "false"):
+        return symbol.name == "true"
+    if key.endswith(("child_pugh.class", "bclc_stage")):
+        return symbol.name.upper()
+    return symbol.name
+
+
 def patient_data(patient: Any) -> dict[str, Any]:
     """Return the patient as plain data with the file's own key names; None (unknown) left out."""
     return patient.model_dump(by_alias=True, exclude_none=True, mode="python")
