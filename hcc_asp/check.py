@@ -23,11 +23,11 @@ from clingo import Function, Number, String, Symbol
 from clingo.ast import ASTType
 
 from hcc_asp.engine import Context, add_facts, catalogue, new_control
-from hcc_asp.facts import plain_value, scales, value_symbol
+from hcc_asp.facts import plain_value, value_symbol
 from hcc_asp.program import INPUTS, Program, add_to, is_fired, parse
 from hcc_asp.recommend import UnknownGuidelineError, condition_label
 from hcc_asp.resources import queries_dir
-from hcc_asp.space import enumerated_values, numeric_band_values, schema_keys
+from hcc_asp.space import enumerated_values, key_domain, schema_keys, sections
 from hcc_asp.vocabulary import regimens
 
 MAX_LINES = 3
@@ -43,33 +43,20 @@ SEVERITY = {
 NOT_IN_SPACE = ("id", "version")
 
 
-def _sections(key: str) -> list[str]:
-    parts = key.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
-
-
 def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbol], int]:
     """The facts that describe the patient space, and the number of profiles it holds."""
     cat = catalogue(kb)
-    table = scales(kb)
     facts: list[Symbol] = []
     profiles = 1
     for key, annotation in schema_keys().items():
         if key in NOT_IN_SPACE or key.startswith(("prior_therapies", "access")):
             continue
-        allowed = enumerated_values(annotation)
-        if allowed is not None:
-            values = [value_symbol(key, v, kb) for v in allowed]
-        elif key in table:
-            minimum = 0 if key.endswith("_ago") or key == "labs.afp_ng_ml" else 1
-            values = [Number(v) for v in numeric_band_values(key, kb, minimum)]
-            if not values:
-                continue  # no rule reads this key: one band, nothing to search
-        else:
-            continue  # list keys are generated below
+        values = key_domain(key, annotation, kb)
+        if not values:
+            continue  # list keys are generated below; a numeric key no rule reads has one band
         facts.append(Function("space_key", [String(key)]))
         facts.extend(Function("space_value", [String(key), v]) for v in values)
-        facts.extend(Function("key_section", [String(key), String(s)]) for s in _sections(key))
+        facts.extend(Function("key_section", [String(key), String(s)]) for s in sections(key))
         profiles *= len(values) + 1
     etiology = enumerated_values(_list_item(schema_keys()["liver.etiology"])) or []
     facts.extend(

@@ -34,7 +34,6 @@ from hcc_asp.facts import (
     patient_data,
     patient_facts,
     plain_value,
-    scales,
     unscaled,
     value_symbol,
 )
@@ -48,7 +47,7 @@ from hcc_asp.recommend import (
     resolve_guideline,
 )
 from hcc_asp.resources import queries_dir
-from hcc_asp.space import enumerated_values, numeric_band_values, schema_keys
+from hcc_asp.space import key_domain, schema_keys, sections
 from hcc_asp.vocabulary import resolve_regimen
 
 #: Bookkeeping predicates left out of trees: they restate the KB's structure, not a reason.
@@ -377,11 +376,6 @@ def explain(
 # counterfactuals -------------------------------------------------------------------------------
 
 
-def _sections(key: str) -> list[str]:
-    parts = key.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
-
-
 def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol, int]]:
     """Candidate values (key, symbol, closeness rank) of every scalar key of the schema."""
     flat: dict[str, Any] = {}
@@ -401,24 +395,22 @@ def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol
     ):
         skip.add(mg if umol in flat and mg not in flat else umol)
     out: list[tuple[str, Symbol, int]] = []
-    table = scales(kb)
     for key, annotation in schema_keys().items():
         if key in skip or key in ("id", "version") or key.startswith(("prior_therapies", "access")):
             continue
+        domain = key_domain(key, annotation, kb) or []
         current = flat.get(key)
-        allowed = enumerated_values(annotation)
-        if allowed is not None:
-            for index, value in enumerate(allowed):
-                rank = abs(index - allowed.index(current)) if current in allowed else index
-                out.append((key, value_symbol(key, value, kb), rank))
-        elif key in table:
-            bands = numeric_band_values(key, kb, minimum=0 if key.endswith("_ago") else 1)
-            original = (
-                value_symbol(key, current, kb).number if isinstance(current, int | float) else None
-            )
-            for index, value in enumerate(bands):
-                rank = abs(value - original) if original is not None else index
-                out.append((key, Number(value), rank))
+        now = value_symbol(key, current, kb) if current is not None else None
+        numeric = now is not None and now.type == clingo.SymbolType.Number
+        for index, value in enumerate(domain):
+            # Closeness to the patient's value: numeric distance, or distance in the ordered list.
+            if now is None:
+                rank = index
+            elif numeric and value.type == clingo.SymbolType.Number:
+                rank = abs(value.number - now.number)
+            else:
+                rank = abs(index - domain.index(now)) if now in domain else index
+            out.append((key, value, rank))
     return out
 
 
@@ -441,7 +433,7 @@ def would_change_if(
     for key, value, rank in _candidates(data, kb):
         inputs.append(Function("candidate", [String(key), value, Number(rank)]))
     for key in schema_keys():
-        inputs.extend(Function("key_section", [String(key), String(s)]) for s in _sections(key))
+        inputs.extend(Function("key_section", [String(key), String(s)]) for s in sections(key))
     inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
     program = parse(kb)
     ctl = new_control(["--opt-mode=optN", "0"])

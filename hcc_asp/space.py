@@ -18,7 +18,7 @@ import clingo
 from pydantic import BaseModel
 
 from hcc_asp.engine import Context, new_control
-from hcc_asp.facts import scales
+from hcc_asp.facts import scales, value_symbol
 from hcc_asp.program import add_to, parse, threshold_rules
 
 
@@ -85,12 +85,47 @@ def thresholds(kb: Path | None = None) -> dict[str, tuple[int, ...]]:
     return {key: tuple(sorted(values)) for key, values in sorted(found.items())}
 
 
-def numeric_band_values(key: str, kb: Path | None = None, minimum: int = 0) -> list[int]:
-    """One scaled value per band of a numeric key: each threshold and its two neighbours."""
+def _allowed(key: str, scaled_value: int, kb: Path | None) -> bool:
+    """Whether a scaled value is inside the key's range in the patient model (``BOUNDS``)."""
+    from hcc_asp.patient import BOUNDS
+
+    bound = BOUNDS.get(key)
+    value = scaled_value / key_scale(key, kb)
+    if bound is None:
+        return value >= 0
+    above = value > bound.low or (bound.low_inclusive and value == bound.low)
+    return above and value <= bound.high
+
+
+def numeric_band_values(key: str, kb: Path | None = None) -> list[int]:
+    """One scaled value per band of a numeric key: each threshold and its two neighbours.
+
+    Values outside the key's allowed range are dropped, so every value makes a valid patient file.
+    """
     points: set[int] = set()
     for threshold in thresholds(kb).get(key, ()):
         points.update({threshold - 1, threshold, threshold + 1})
-    return sorted(p for p in points if p >= minimum)
+    return sorted(p for p in points if _allowed(key, p, kb))
+
+
+def key_domain(key: str, annotation: Any, kb: Path | None = None) -> list[clingo.Symbol] | None:
+    """The values a scalar key takes in the patient space, as Symbols (None for list keys).
+
+    Enumerations take all their values; numeric keys one value per band of the KB's thresholds
+    (an empty list when no rule reads the key).
+    """
+    allowed = enumerated_values(annotation)
+    if allowed is not None:
+        return [value_symbol(key, value, kb) for value in allowed]
+    if key in scales(kb):
+        return [clingo.Number(value) for value in numeric_band_values(key, kb)]
+    return None
+
+
+def sections(key: str) -> list[str]:
+    """The sections enclosing a key: "liver.varices.finding" -> ["liver", "liver.varices"]."""
+    parts = key.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def key_scale(key: str, kb: Path | None = None) -> int:
