@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import clingo
 from clingo import Symbol
@@ -57,15 +58,22 @@ def ground_and_solve(
     facts: Iterable[Symbol] = (),
     programs: Sequence[Path] = (),
     arguments: Sequence[str] = (),
+    statements: Sequence[Any] | None = None,
 ) -> tuple[list[Symbol], list[str]]:
     """Load the KB root file (and extra programs), add facts, ground, solve; return all atoms.
 
+    ``statements`` (parsed AST, e.g. the KB with explanation shadows) replaces the root file.
     The KB is stratified, so there is exactly one stable model; no model means the KB is broken.
     """
     messages: list[str] = []
     ctl = new_control(arguments, messages)
     try:
-        ctl.load(str(kb_dir(kb) / ROOT_FILE))
+        if statements is None:
+            ctl.load(str(kb_dir(kb) / ROOT_FILE))
+        else:
+            from hcc_asp.program import add_to
+
+            add_to(ctl, statements)
         for program in programs:
             ctl.load(str(program))
         add_facts(ctl, facts)

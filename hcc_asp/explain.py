@@ -29,7 +29,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number, String, Symbol
 
-from hcc_asp.engine import Context, KnowledgeBaseError, add_facts, catalogue, new_control
+from hcc_asp.engine import Context, add_facts, catalogue, ground_and_solve, new_control
 from hcc_asp.facts import (
     patient_data,
     patient_facts,
@@ -273,20 +273,7 @@ class Explainer:
 
 def _solve_with_shadows(patient: Any, kb: Path | None) -> tuple[Program, list[Symbol]]:
     program = parse(kb)
-    messages: list[str] = []
-    ctl = new_control([], messages)
-    try:
-        add_to(ctl, program.explained)
-        add_facts(ctl, patient_facts(patient, kb))
-        ctl.ground([("base", [])], context=Context())
-    except RuntimeError as error:
-        raise KnowledgeBaseError(
-            f"the knowledge base could not be loaded: {'; '.join(messages) or error}"
-        ) from None
-    atoms: list[Symbol] = []
-    with ctl.solve(yield_=True) as handle:
-        for model in handle:
-            atoms = list(model.symbols(atoms=True))
+    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), statements=program.explained)
     return program, atoms
 
 
