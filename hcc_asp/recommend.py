@@ -141,6 +141,18 @@ def derived_values(answer: Answer) -> dict[str, Any]:
     }
 
 
+def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
+    """Every status the KB gives each regimen under the guideline, most cautious last.
+
+    One per regimen in a consistent KB; more is a conflict that `hcc-asp check` reports.
+    """
+    found: dict[str, list[str]] = defaultdict(list)
+    for atom in answer.get("status", 3):
+        if atom.arguments[0] == guideline:
+            found[atom.arguments[1].name].append(atom.arguments[2].name)
+    return {regimen: sorted(s, key=STATUS_ORDER.index) for regimen, s in found.items()}
+
+
 def _evidence(rec: dict[str, Any]) -> dict[str, str]:
     evidence = dict(rec.get("evidence", {}))
     ordered = {k: evidence.pop(k) for k in ("type", "quality", "strength") if k in evidence}
@@ -169,16 +181,8 @@ def regimen_entries(
                 table[atom.arguments[1].name].append(atom)
         return table
 
-    statuses: dict[str, str] = {}
-    for atom in answer.get("status", 3):
-        if atom.arguments[0] != g:
-            continue
-        regimen, status = atom.arguments[1].name, atom.arguments[2].name
-        # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
-        if regimen not in statuses or STATUS_ORDER.index(status) > STATUS_ORDER.index(
-            statuses[regimen]
-        ):
-            statuses[regimen] = status
+    # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
+    statuses = {regimen: found[-1] for regimen, found in statuses_of(answer, g).items()}
     selected = {r: atoms[0].arguments[2].string for r, atoms in of("selected_rec", 3).items()}
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
@@ -261,14 +265,7 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
         for a in answer.get("note", 2)
         if a.arguments[0] == g
     ]
-    for regimen in sorted(
-        {a.arguments[1].name for a in answer.get("status", 3) if a.arguments[0] == g}
-    ):
-        found = sorted(
-            a.arguments[2].name
-            for a in answer.get("status", 3)
-            if a.arguments[0] == g and a.arguments[1].name == regimen
-        )
+    for regimen, found in sorted(statuses_of(answer, g).items()):
         if len(found) > 1:
             notes.append(
                 {
