@@ -54,6 +54,11 @@ def _run(call: Any) -> Any:
         _fail([str(error)])
 
 
+def _listing(name: str, rows: list[Any], fmt: str, as_text: Any, as_json: Any) -> None:
+    """Print a listing command's rows: ``{"format": 1, name: rows}`` as JSON, or as text."""
+    click.echo(as_json({"format": 1, name: rows}) if fmt == "json" else as_text(rows), nl=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hcc-asp")
 def main() -> None:
@@ -102,14 +107,24 @@ def _explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Pa
 _EXPLAIN_FORMATS = click.Choice((*FORMATS, "dot"))
 
 
+def _explain_options(function: Any) -> Any:
+    """The arguments and options shared by `explain` and `why-not`."""
+    options = [
+        click.argument("patient"),
+        click.argument("regimen"),
+        click.option(
+            "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
+        ),
+        click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True),
+        _kb_option,
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @main.command()
-@click.argument("patient")
-@click.argument("regimen")
-@click.option(
-    "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
-)
-@click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True)
-@_kb_option
+@_explain_options
 def explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
     """Why REGIMEN has its status for PATIENT: the derivation down to the patient's data.
 
@@ -121,13 +136,7 @@ def explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Pat
 
 
 @main.command(name="why-not")
-@click.argument("patient")
-@click.argument("regimen")
-@click.option(
-    "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
-)
-@click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True)
-@_kb_option
+@_explain_options
 def why_not(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
     """The same as `explain`, named as clinicians ask: "why not atezo+bev?"."""
     _explain(patient, regimen, guideline, fmt, kb)
@@ -160,11 +169,7 @@ def guidelines(fmt: str, kb: Path | None) -> None:
     from hcc_asp.api import guideline_list
     from hcc_asp.render import guidelines_text, to_json
 
-    rows = _run(lambda: guideline_list(kb))
-    click.echo(
-        to_json({"format": 1, "guidelines": rows}) if fmt == "json" else guidelines_text(rows),
-        nl=False,
-    )
+    _listing("guidelines", _run(lambda: guideline_list(kb)), fmt, guidelines_text, to_json)
 
 
 @main.command()
@@ -175,7 +180,4 @@ def regimens(fmt: str, kb: Path | None) -> None:
     from hcc_asp.api import regimen_list
     from hcc_asp.render import regimens_text, to_json
 
-    rows = _run(lambda: regimen_list(kb))
-    click.echo(
-        to_json({"format": 1, "regimens": rows}) if fmt == "json" else regimens_text(rows), nl=False
-    )
+    _listing("regimens", _run(lambda: regimen_list(kb)), fmt, regimens_text, to_json)

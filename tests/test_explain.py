@@ -53,17 +53,22 @@ def leaf_keys(document: dict) -> set[str]:
     return {leaf["key"] for node in document["because"] for leaf in leaves(node) if "key" in leaf}
 
 
-def atoms(document: dict) -> list[str]:
-    found = []
+def _walk(document: dict) -> list[dict]:
+    """Every node of every tree of the explanation, depth first."""
+    out = []
 
     def walk(node: dict) -> None:
-        found.append(node["atom"])
+        out.append(node)
         for child in node["because"]:
             walk(child)
 
     for node in document["because"]:
         walk(node)
-    return found
+    return out
+
+
+def atoms(document: dict) -> list[str]:
+    return [node["atom"] for node in _walk(document)]
 
 
 def fit_patient(extra: str = "", prior: str = "prior_therapies: []\n") -> str:
@@ -106,19 +111,6 @@ def test_population_reason_reaches_bilirubin_and_its_band():
     points = next(n for n in _walk(doc) if n["atom"] == "child_pugh_points(bilirubin,2)")
     assert points["rule"].startswith("kb/derivations.lp:")
     assert "2-3 mg/dL" in points["rule_text"]
-
-
-def _walk(document: dict) -> list[dict]:
-    out = []
-
-    def walk(node: dict) -> None:
-        out.append(node)
-        for child in node["because"]:
-            walk(child)
-
-    for node in document["because"]:
-        walk(node)
-    return out
 
 
 def test_line_of_therapy_reason_for_regorafenib_in_a_treatment_naive_patient():
