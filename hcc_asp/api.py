@@ -13,7 +13,7 @@ __all__ = ["guideline_list", "recommend", "regimen_list"]
 
 
 def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
-    """Return the encoded guidelines (newest first): id, title, year, citation, DOI, grading."""
+    """Return the encoded guidelines (newest first), then the known ones not encoded, with why."""
     cat = catalogue(kb)
     rows = []
     for public in guideline_ids(kb):
@@ -27,6 +27,22 @@ def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
                 "doi": info.get("doi", ""),
                 "grading": info.get("grading", ""),
                 "status": "encoded",
+            }
+        )
+        supersedes = info.get("supersedes")
+        if supersedes:
+            rows[-1]["supersedes"] = cat.guidelines[str(supersedes)]["id"]
+    for public, info in sorted(cat.not_encoded.items(), key=lambda i: (-int(i[1]["year"]), i[0])):
+        rows.append(
+            {
+                "id": public,
+                "title": info["title"],
+                "year": info["year"],
+                "citation": "",
+                "doi": "",
+                "grading": "",
+                "status": "not_encoded",
+                "why": info["why"],
             }
         )
     return rows

@@ -38,7 +38,11 @@ SEVERITY = {
     "gap": "warning",
     "tension": "warning",
     "provenance": "warning",
+    "disagreement": "info",
+    "edition_change": "info",
 }
+#: Findings between guidelines: only when every guideline is checked (`--guideline all`).
+ACROSS = ("disagreement", "edition_change")
 #: Internal patient-file keys left out of the space: they cannot move a decision.
 NOT_IN_SPACE = ("id", "version")
 
@@ -331,7 +335,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         if not atom.match("finding", 4):
             continue
         kind, g, regimen, detail = atom.arguments
-        if g.name not in atoms:
+        if g.name not in atoms or (kind.name in ACROSS and guideline != "all"):
             continue
         groups.setdefault((kind.name, g.name, regimen.name, str(detail)), atom)
     for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
@@ -393,7 +397,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         if g not in atoms:
             continue
         problems = []
-        for part in ("type", "quality", "strength"):
+        for part in cat.guidelines[g].get("grading_keys") or ("type", "quality", "strength"):
             value = rec["evidence"].get(part)
             if not value:
                 problems.append(f"no evidence {part}")
@@ -463,7 +467,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
                 )
             )
 
-    order = {"error": 0, "warning": 1}
+    order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f["severity"]], f["kind"], f["guideline"] or "", f["text"]))
     return {
         "format": 1,
@@ -513,6 +517,39 @@ def _describe(
             }
         )
         return text, rules
+    if kind == "disagreement":
+        other = public.get(detail.arguments[0].name, detail.arguments[0].name)
+        how = "does not offer it" if detail.match("not_offered_by", 1) else "never mentions it"
+        return (
+            f"{name} offers {regimen} to a patient for whom {other} {how}.",
+            sorted(
+                {
+                    loc
+                    for atom, locs in where.items()
+                    if atom.match("rec", 3)
+                    and atom.arguments[0].name in (g, detail.arguments[0].name)
+                    and atom.arguments[2].name == regimen
+                    for loc in locs
+                }
+            ),
+        )
+    if kind == "edition_change":
+        old = public.get(detail.arguments[0].name, detail.arguments[0].name)
+        line = detail.arguments[-1].number
+        if detail.match("changed", 4):
+            was, now = detail.arguments[1].name, detail.arguments[2].name
+            text = f"At line {line}, {regimen} was {was} under {old} and is {now} under {name}."
+        elif detail.match("added", 3):
+            text = (
+                f"At line {line}, {name} makes {regimen} {detail.arguments[1].name}; "
+                f"{old} never mentioned it."
+            )
+        else:
+            text = (
+                f"At line {line}, {old} made {regimen} {detail.arguments[1].name}; "
+                f"{name} no longer mentions it."
+            )
+        return text, []
     if kind == "gap":
         line = detail.arguments[0].number
         return (

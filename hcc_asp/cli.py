@@ -91,6 +91,27 @@ def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) ->
         click.echo(recommend_text(document, str(catalogue(kb).guidelines[atom]["title"])), nl=False)
 
 
+@main.command()
+@click.argument("patient")
+@click.option(
+    "--guideline",
+    "-g",
+    "guidelines",
+    multiple=True,
+    help="A guideline id to show (repeatable; default: every encoded guideline).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_kb_option
+def compare(patient: str, guidelines: tuple[str, ...], fmt: str, kb: Path | None) -> None:
+    """PATIENT under every guideline: regimens x guidelines, disagreements explained."""
+    from hcc_asp.compare import compare as build
+    from hcc_asp.render import compare_text, to_json
+
+    record = _load(patient, kb)
+    document = _run(lambda: build(record, guidelines, kb))
+    click.echo(to_json(document) if fmt == "json" else compare_text(document), nl=False)
+
+
 def _explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
     from hcc_asp.explain import UnknownRegimenError, explain
     from hcc_asp.render import explain_dot, explain_text, to_json

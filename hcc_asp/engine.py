@@ -115,6 +115,9 @@ class Catalogue:
     note_text: dict[str, str] = field(default_factory=dict)
     qualifying_text: dict[str, str] = field(default_factory=dict)
     safety: dict[str, dict[str, object]] = field(default_factory=dict)
+    preference: dict[str, dict[str, object]] = field(default_factory=dict)  # key: factor code
+    not_encoded: dict[str, dict[str, object]] = field(default_factory=dict)  # key: public id
+    dose_text: dict[str, str] = field(default_factory=dict)
     atoms: list[Symbol] = field(default_factory=list)
 
 
@@ -146,8 +149,21 @@ def catalogue(kb: Path | None = None) -> Catalogue:
             cat.guidelines.setdefault(args[0].name, {})[name.removeprefix("guideline_")] = args[
                 1
             ].string
+        elif name == "guideline_not_encoded" and len(args) == 4:
+            cat.not_encoded[args[0].string] = {
+                "title": args[1].string,
+                "year": args[2].number,
+                "why": args[3].string,
+            }
+        elif name == "guideline_supersedes" and len(args) == 2:
+            cat.guidelines.setdefault(args[0].name, {})["supersedes"] = args[1].name
+        elif name == "guideline_grading_key" and len(args) == 2:
+            info = cat.guidelines.setdefault(args[0].name, {})
+            info.setdefault("grading_keys", []).append(args[1].name)  # type: ignore[union-attr]
         elif name == "rec" and len(args) == 3:
             recs[(args[0].name, args[1].string)]["regimens"].append(args[2].name)
+        elif name == "excludes" and len(args) == 3:
+            recs[(args[0].name, args[1].string)].setdefault("excludes", []).append(args[2])  # type: ignore[union-attr]
         elif name == "rec_text":
             recs[(args[0].name, args[1].string)]["text"] = args[2].string
         elif name == "evidence":
@@ -179,6 +195,14 @@ def catalogue(kb: Path | None = None) -> Catalogue:
             entry.update(severity=name, target=str(args[1]), condition=args[2])
         elif name in ("safety_kind", "safety_source", "safety_text", "safety_unconfirmed"):
             cat.safety.setdefault(args[0].name, {})[name.removeprefix("safety_")] = _text(args[1])
+        elif name == "preference_factor" and len(args) == 4:
+            entry = cat.preference.setdefault(args[0].name, {})
+            entry.update(favours=args[1].name, kind=args[2].name, condition=args[3])
+        elif name in ("preference_source", "preference_text", "preference_unconfirmed"):
+            key = name.removeprefix("preference_")
+            cat.preference.setdefault(args[0].name, {})[key] = _text(args[1])
+        elif name == "dose_text":
+            cat.dose_text[args[0].name] = args[1].string
     cat.recs = dict(recs)
     return cat
 
@@ -194,3 +218,33 @@ def default_guideline(kb: Path | None = None) -> str:
     """Return the newest encoded ASCO edition (the contract's default)."""
     asco = [g for g in guideline_ids(kb) if g.startswith("asco-")]
     return asco[0] if asco else guideline_ids(kb)[0]
+
+
+def key_text(symbol: Symbol) -> str:
+    """Render a missing-key term: a string, or item(List, Index, Field) as List[Index].Field."""
+    if symbol.type == clingo.SymbolType.String:
+        return symbol.string
+    if symbol.match("item", 3):
+        parent, index, fieldname = symbol.arguments
+        return f"{parent.string}[{index.number}].{fieldname.string}"
+    return str(symbol)
+
+
+@dataclass
+class Answer:
+    """The atoms of one patient's stable model, indexed by predicate."""
+
+    atoms: list[Symbol]
+
+    def __post_init__(self) -> None:
+        """Index the atoms by name and arity."""
+        self.by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
+        for atom in self.atoms:
+            if atom.type == clingo.SymbolType.Function:
+                self.by_signature[(atom.name, len(atom.arguments))].append(atom)
+        for group in self.by_signature.values():
+            group.sort()
+
+    def get(self, name: str, arity: int) -> list[Symbol]:
+        """Return the atoms of name/arity, sorted."""
+        return self.by_signature.get((name, arity), [])

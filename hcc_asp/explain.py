@@ -37,6 +37,7 @@ from hcc_asp.facts import (
     unscaled,
     value_symbol,
 )
+from hcc_asp.preference import CHOICE
 from hcc_asp.program import Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
     Answer,
@@ -352,6 +353,17 @@ def explain(
         {key_text(a.arguments[2]) for a in explainer.atoms("missing_key", 3, g=g, r=r)}
     )
     document["actions"] = [a.arguments[2].name for a in explainer.atoms("action", 3, g=g, r=r)]
+    if regimen_id in CHOICE and explainer.atoms("tki_choice", 1, g=g):
+        # Which TKI first (kb/preference.lp): the ordering and each factor down to patient data.
+        first = [a.arguments[1].name for a in explainer.atoms("preferred_first", 2, g=g)]
+        document["preference"] = {
+            "order": first + [c for c in CHOICE if c not in first] if first else list(CHOICE),
+            "tie": not first,
+            "because": [explainer.node(a) for a in explainer.atoms("preferred_first", 2, g=g)]
+            + [explainer.node(a) for a in explainer.atoms("factor_holds", 3, g=g)]
+            + [explainer.node(a) for a in explainer.atoms("factor_unassessed", 3, g=g)]
+            + [explainer.node(a) for a in explainer.atoms("dose", 2, r=r)],
+        }
     document["would_change_if"] = (
         would_change_if(patient, guideline_atom, regimen_id, kb)
         if counterfactuals and status != "recommended"

@@ -243,6 +243,7 @@ class Tumour(_Section):
     nodules: Annotated[_Whole, _limits("tumour.nodules")] | None = None
     largest_nodule_cm: Annotated[_Number, _limits("tumour.largest_nodule_cm")] | None = None
     locoregional_therapy: LocoregionalTherapy | None = None
+    response_needed: Flag | None = None
 
 
 class Labs(_Section):

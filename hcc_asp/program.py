@@ -252,9 +252,13 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
                 comment=comments.get((filename, line - 1), ""),
                 is_fact=is_fact,
             )
-        shadow = shadow_rule(rule, rule_id)
-        if shadow is not None:
-            program.shadows.append(shadow)
+        # One shadow per pool alternative: a pooled body literal such as
+        # status(G, R, (recommended; conditional)) stands for two rules, and each must record
+        # only the body atom it actually used.
+        for variant in rule.unpool():
+            shadow = shadow_rule(variant, rule_id)
+            if shadow is not None:
+                program.shadows.append(shadow)
     shadowed = {id(rule) for rule, _, _ in rules if _head_term(rule) is not None}
     program.explained = [s for s in program.statements if id(s) not in shadowed]
     for shadow in program.shadows:

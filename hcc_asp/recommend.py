@@ -8,15 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import clingo
 from clingo import Symbol
 
-from hcc_asp.engine import Catalogue, catalogue, default_guideline, ground_and_solve
+from hcc_asp.engine import (
+    Answer,
+    Catalogue,
+    catalogue,
+    default_guideline,
+    ground_and_solve,
+    key_text,
+)
 from hcc_asp.facts import patient_facts
+from hcc_asp.preference import preference
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
@@ -37,16 +44,6 @@ class InputConflictError(ValueError):
         self.problems = problems
 
 
-def key_text(symbol: Symbol) -> str:
-    """Render a missing-key term: a string, or item(List, Index, Field) as List[Index].Field."""
-    if symbol.type == clingo.SymbolType.String:
-        return symbol.string
-    if symbol.match("item", 3):
-        parent, index, fieldname = symbol.arguments
-        return f"{parent.string}[{index.number}].{fieldname.string}"
-    return str(symbol)
-
-
 def condition_code(cat: Catalogue, condition: Symbol) -> str:
     """Return the KB's code for a condition, or a code made from the term when it has none."""
     if condition in cat.condition_code:
@@ -64,30 +61,13 @@ def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
     """Return the KB atom of a public guideline id (default: the newest ASCO edition)."""
     cat = catalogue(kb)
     public = guideline or default_guideline(kb)
+    if public in cat.not_encoded and public not in cat.guideline_atom:
+        why = cat.not_encoded[public]["why"]
+        raise UnknownGuidelineError(f"guideline '{public}' is known but not encoded: {why}")
     if public not in cat.guideline_atom:
         known = ", ".join(sorted(cat.guideline_atom))
         raise UnknownGuidelineError(f"unknown guideline '{public}' (encoded: {known})")
     return cat.guideline_atom[public]
-
-
-@dataclass
-class Answer:
-    """The atoms of one patient's stable model, indexed by predicate."""
-
-    atoms: list[Symbol]
-
-    def __post_init__(self) -> None:
-        """Index the atoms by name and arity."""
-        self.by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
-        for atom in self.atoms:
-            if atom.type == clingo.SymbolType.Function:
-                self.by_signature[(atom.name, len(atom.arguments))].append(atom)
-        for group in self.by_signature.values():
-            group.sort()
-
-    def get(self, name: str, arity: int) -> list[Symbol]:
-        """Return the atoms of name/arity, sorted."""
-        return self.by_signature.get((name, arity), [])
 
 
 def solve_patient(patient: Any, kb: Path | None = None, programs: Sequence[Path] = ()) -> Answer:
@@ -222,10 +202,16 @@ def regimen_entries(
             reasons.get(regimen, []), key=lambda a: (a.arguments[2].string != rec_id, a)
         ):
             rec_label, condition = atom.arguments[2].string, atom.arguments[3]
+            excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get(
+                "excludes", []
+            )
+            label = condition_label(cat, condition)
             entry["reasons"].append(
                 {
                     "code": condition_code(cat, condition),
-                    "text": f"Rec {rec_label} requires {condition_label(cat, condition)}: not met.",
+                    "text": f"Rec {rec_label} does not apply with {label}."
+                    if excluded
+                    else f"Rec {rec_label} requires {label}: not met.",
                     "recommendation": rec_label,
                 }
             )
@@ -282,4 +268,6 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
         "derived": derived_values(answer),
         "regimens": regimen_entries(answer, guideline_atom, kb),
         "notes": notes,
+        # Extension of the contract: the lenvatinib-vs-sorafenib ordering (README, "Preference").
+        "preference": preference(answer, guideline_atom, cat),
     }

@@ -107,7 +107,8 @@ def guidelines_text(rows: list[dict[str, Any]]) -> str:
     out = []
     for row in rows:
         out.append(f"{row['id']}  {row['title']} ({row['year']})")
-        out.append(f"    {row['citation']}" + (f". doi:{row['doi']}" if row.get("doi") else ""))
+        if row.get("citation"):
+            out.append(f"    {row['citation']}" + (f". doi:{row['doi']}" if row.get("doi") else ""))
         if row.get("grading"):
             out.extend(_wrapped("grading: " + row["grading"]))
         if row.get("status") and row["status"] != "encoded":
@@ -164,6 +165,16 @@ def explain_text(document: dict[str, Any]) -> str:
     out.append("")
     for node in document["because"]:
         _tree_lines(node, 1, out)
+    preference = document.get("preference")
+    if preference:
+        out.append("")
+        order = " before ".join(preference["order"])
+        out.append(
+            "Which TKI first: "
+            + ("no patient-specific factor decides (tie)" if preference["tie"] else order)
+        )
+        for node in preference["because"]:
+            _tree_lines(node, 1, out)
     if document.get("missing"):
         out.append("")
         out.extend(_wrapped("Missing patient data: " + ", ".join(document["missing"]), indent=""))
@@ -224,6 +235,8 @@ WHY_IT_MATTERS = {
     "gap": "an in-scope patient gets no answer and no statement of silence",
     "tension": "the guideline offers a regimen outside the population its evidence comes from",
     "provenance": "a clinician cannot verify what the sources did not confirm",
+    "disagreement": "guidelines a clinician reads side by side give this patient different answers",
+    "edition_change": "a patient's answer changed between two editions of one guideline",
 }
 
 
@@ -270,3 +283,70 @@ def check_text(document: dict[str, Any]) -> str:
         out.extend(_wrapped("witness: " + _witness_brief(finding.get("witness"))))
         out.append("")
     return "\n".join(out)
+
+
+#: Short cell words of `compare` (status -> word); the legend prints them.
+CELL_WORDS = {
+    "recommended": "yes",
+    "conditional": "if",
+    "not_recommended": "no",
+    "contraindicated": "CI",
+    "not_mentioned": "-",
+}
+
+
+def compare_text(document: dict[str, Any]) -> str:
+    """Regimens x guidelines, disagreements marked '!', then one line per disagreement."""
+    columns = document["guidelines"]
+    width = max([14, *(len(c) + 1 for c in columns)])
+    out = [f"Patient {document['patient']} - every guideline, side by side"]
+    superseded = [c for c in columns if c not in document["current"]]
+    if superseded:
+        out.append(
+            "(superseded editions, not counted in disagreements: " + ", ".join(superseded) + ")"
+        )
+    out.append("")
+    header = f"{'REGIMEN':<25} " + "".join(f"{c:<{width}}" for c in columns) + "!"
+    out.append(header)
+    out.append("-" * len(header))
+    for row in document["regimens"]:
+        cells = []
+        for column in columns:
+            cell = row["cells"][column]
+            word = CELL_WORDS[cell["status"]]
+            text = f"{word} {cell['recommendation']}".strip() if word != "-" else "-"
+            changed = any(c["from"] == column for c in row["edition_changes"])
+            text = _clip(text, width - 2) + ("*" if changed else "")
+            cells.append(f"{text:<{width}}")
+        mark = "!" if row["disagreement"] else ""
+        out.append((f"{row['regimen']:<25} " + "".join(cells) + mark).rstrip())
+    out.append("")
+    out.extend(
+        _wrapped(
+            "yes = recommended, if = conditional (data or an action first), no = not "
+            "recommended, CI = contraindicated, - = not mentioned; ! = current editions "
+            "disagree; * = changed in the next edition",
+            indent="",
+        )
+    )
+    disagreements = [r for r in document["regimens"] if r["disagreement"]]
+    if disagreements:
+        out.append("")
+        out.append("Disagreements")
+        for row in disagreements:
+            out.extend(_wrapped(row["explanation"], indent="  "))
+    if document.get("notes"):
+        out.append("")
+        out.append("Notes")
+        for guideline, notes in document["notes"].items():
+            for note in notes:
+                out.extend(_wrapped(f"{guideline} [{note['code']}] {note['text']}", indent="  "))
+    changes = [(r["regimen"], c) for r in document["regimens"] for c in r["edition_changes"]]
+    if changes:
+        out.append("")
+        out.append("Edition changes")
+        for regimen, change in changes:
+            out.append(
+                f"  {regimen}: {change['from']} {change['was']} -> {change['to']} {change['now']}"
+            )
+    return "\n".join(out) + "\n"

@@ -44,7 +44,7 @@ def test_recommend_json_follows_the_contract():
         "regimens",
         "notes",
     ]
-    assert doc["format"] == 1 and doc["guideline"] == "asco-2020" and doc["line"] == 2
+    assert doc["format"] == 1 and doc["guideline"] == "asco-2024" and doc["line"] == 2
     assert doc["derived"]["child_pugh"] == {"score": 5, "class": "A"}
     ids = [r["regimen"] for r in doc["regimens"]]
     assert len(ids) == len(set(ids)), "each regimen exactly once"
@@ -135,7 +135,14 @@ def test_guidelines_and_regimens_commands():
     result = run("guidelines", "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.output)["guidelines"]
-    assert rows[0]["id"] == "asco-2020" and rows[0]["doi"] == "10.1200/JCO.20.02672"
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["asco-2020"]["doi"] == "10.1200/JCO.20.02672"
+    assert by_id["asco-2024"]["supersedes"] == "asco-2020"
+    # Known guidelines that could not be read from a source are listed as such, with why.
+    for missing in ("easl-2018", "easl-2025", "ilca"):
+        assert by_id[missing]["status"] == "not_encoded" and by_id[missing]["why"]
+    encoded = [row["year"] for row in rows if row["status"] == "encoded"]
+    assert encoded == sorted(encoded, reverse=True), "newest first"
     result = run("regimens", "--format", "json")
     regimens = {r["id"]: r for r in json.loads(result.output)["regimens"]}
     assert "atezo+bev" in regimens["atezolizumab_bevacizumab"]["aliases"]

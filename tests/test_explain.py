@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import patient_from
 
 from hcc_asp.cli import main
-from hcc_asp.explain import explain
+from hcc_asp.explain import explain as explain_any
 from hcc_asp.recommend import recommend
 from hcc_asp.resources import kb_dir
 
@@ -40,6 +40,11 @@ liver:
   hbv_antiviral: false
   varices: {endoscopy_months_ago: 2, finding: none, treated: false, bleeding_risk: low}
 """
+
+
+def explain(patient, regimen: str, guideline: str = "asco-2020", **options) -> dict:
+    """These tests pin the ASCO 2020 encoding (the default guideline is now ASCO 2024)."""
+    return explain_any(patient, regimen, guideline, **options)
 
 
 def leaves(node: dict) -> list[dict]:
@@ -264,6 +269,7 @@ def test_a_throwaway_rule_added_to_a_copy_of_the_kb_is_explained_without_code_ch
     assert fails["rule_text"] == "Platelets below 75 x 10^9/L."
     assert "labs.platelets_10e9_l" in {leaf.get("key") for leaf in leaves(fails)}
     statuses = {
-        e["regimen"]: e["status"] for e in recommend(patient_from(text), kb=copy)["regimens"]
+        e["regimen"]: e["status"]
+        for e in recommend(patient_from(text), "asco-2020", kb=copy)["regimens"]
     }
     assert statuses["atezolizumab_bevacizumab"] == "not_recommended"

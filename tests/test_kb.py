@@ -44,7 +44,9 @@ def test_every_recommendation_names_its_evidence_and_source():
         assert rec["regimens"], where
         assert rec.get("text"), where
         assert rec.get("source"), where
-        for part in ("type", "quality", "strength"):
+        keys = cat.guidelines[guideline].get("grading_keys")
+        assert keys, f"{guideline}: no guideline_grading_key/2 facts"
+        for part in keys:
             assert rec["evidence"].get(part), f"{where}: no {part} (write 'unconfirmed' if unknown)"
 
 
@@ -58,9 +60,9 @@ def test_every_safety_statement_names_kind_source_and_text():
 def test_shipped_examples_give_their_documented_statuses():
     root = Path(__file__).resolve().parent.parent / "examples"
 
-    def statuses(name: str) -> dict[str, str]:
+    def statuses(name: str, guideline: str = "asco-2020") -> dict[str, str]:
         patient = patient_from((root / name).read_text(), name)
-        return {e["regimen"]: e["status"] for e in recommend(patient)["regimens"]}
+        return {e["regimen"]: e["status"] for e in recommend(patient, guideline)["regimens"]}
 
     assert statuses("first-line-complete.yaml")["atezolizumab_bevacizumab"] == "recommended"
     after = statuses("after-atezo-bev.yaml")
@@ -70,3 +72,9 @@ def test_shipped_examples_give_their_documented_statuses():
     after_sorafenib = statuses("after-sorafenib.yaml")
     assert after_sorafenib["regorafenib"] == "recommended"
     assert after_sorafenib["cabozantinib"] == "recommended"
+    # The default guideline is the newest ASCO edition: regorafenib left Rec 2.1 in 2024.
+    default = {
+        e["regimen"]: e["status"]
+        for e in recommend(patient_from((root / "after-atezo-bev.yaml").read_text()))["regimens"]
+    }
+    assert default["regorafenib"] == "not_recommended" and default["cabozantinib"] == "recommended"
