@@ -12,6 +12,7 @@ the parsed KB and its catalogue.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import defaultdict
@@ -25,7 +26,12 @@ from clingo.ast import ASTType
 from hcc_asp.engine import Context, add_facts, catalogue, new_control
 from hcc_asp.facts import plain_value, value_symbol
 from hcc_asp.program import INPUTS, Program, add_to, is_fired, parse
-from hcc_asp.recommend import UnknownGuidelineError, condition_label
+from hcc_asp.recommend import (
+    UnknownGuidelineError,
+    condition_label,
+    regimen_entries,
+    solve_patient,
+)
 from hcc_asp.resources import queries_dir
 from hcc_asp.space import enumerated_values, key_domain, schema_keys, sections
 from hcc_asp.vocabulary import regimens
@@ -215,6 +221,7 @@ class Space:
         self.ctl.load(str(queries_dir() / "check.lp"))
         add_facts(self.ctl, facts)
         self.ctl.ground([("base", [])], context=Context())
+        self._witnesses: dict[Symbol, list[Symbol]] = {}
 
     def brave(self) -> set[Symbol]:
         """Atoms (shown by check.lp) that hold for at least one patient of the space."""
@@ -227,7 +234,13 @@ class Space:
         return result
 
     def witness(self, atom: Symbol) -> list[Symbol] | None:
-        """A patient of the space for whom atom holds (its input atoms), or None."""
+        """A patient of the space for whom atom holds (its input atoms), or None.
+
+        Every shown atom of the model found is remembered with the same patient, so one solve
+        serves all the findings that patient shows (queried in sorted order: deterministic).
+        """
+        if atom in self._witnesses:
+            return self._witnesses[atom]
         literal = self.ctl.symbolic_atoms[atom]
         if literal is None:
             return None
@@ -243,6 +256,8 @@ class Space:
                     or a.match("prior", 3)
                     or a.match("prior_line", 1)
                 ]
+                for shown in model.symbols(shown=True):
+                    self._witnesses.setdefault(shown, found)
                 break
         self.ctl.configuration.solve.models = 0
         return found
@@ -342,6 +357,8 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
         text, rules = _describe(kind, g, regimen, detail, cat, where, public)
+        if kind in ACROSS and witness is not None:
+            text += _why_across(kind, g, regimen, detail, witness, kb, public)
         regimens_ = [] if regimen == "none" else [regimen]
         findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
 
@@ -478,6 +495,42 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 2),
         },
     }
+
+
+#: Answers for witness patients already solved (many cross findings share one witness).
+_ANSWERS: dict[str, Any] = {}
+
+
+def _why_across(
+    kind: str,
+    g: str,
+    regimen: str,
+    detail: Symbol,
+    witness: dict[str, Any],
+    kb: Path | None,
+    public: dict[str, str],
+) -> str:
+    """Why the witness gets its answers: the main reason under the guideline that does not offer.
+
+    For a disagreement that is the other guideline; for an edition change, whichever edition does
+    not offer the regimen (both, when neither does).
+    """
+    from hcc_asp.patient import patient_from_data
+    from hcc_asp.render import main_reason
+
+    key = f"{kb}:" + json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
+    if key not in _ANSWERS:
+        _ANSWERS[key] = solve_patient(patient_from_data(witness, "witness"), kb)
+    answer = _ANSWERS[key]
+    other = detail.arguments[0].name
+    reasons = []
+    for atom in (g, other) if kind == "edition_change" else (other,):
+        entry = next(
+            (e for e in regimen_entries(answer, atom, kb) if e["regimen"] == regimen), None
+        )
+        if entry is not None and entry["status"] in ("not_recommended", "contraindicated"):
+            reasons.append(f"{public.get(atom, atom)}: {main_reason(entry).rstrip('.')}")
+    return (" Why: " + "; ".join(reasons) + ".") if reasons else ""
 
 
 def _describe(

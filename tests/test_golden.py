@@ -7,8 +7,10 @@ A golden case is a complete patient file whose leading comment states the clinic
 
 Every token after the status must appear in that regimen's entry of ``recommend`` (``missing``
 among the missing keys, the others among the codes of reasons, actions and cautions). A line
-``asco-2020 note <code>`` pins a patient-level note instead. Cases that show a suspected error of
-the knowledge base are listed in KNOWN_KB_ERRORS: they keep the clinically correct expectation and
+``asco-2020 note <code>`` pins a patient-level note instead; a line
+``asco-2024 preference <first> [factor=<code>]`` pins the TKI ordering (``first`` is the drug
+ordered first, ``tie``, or ``none`` when the question does not arise) and factors that hold.
+Cases that show a suspected error of the knowledge base are listed in KNOWN_KB_ERRORS: they keep the clinically correct expectation and
 are strict xfails until the KB is fixed.
 """
 
@@ -52,6 +54,11 @@ def read_expected(path: Path) -> list[Expectation]:
             continue
         assert len(words) >= 3, f"{path.name}:{number}: need '<guideline> <regimen> <status>'"
         guideline, subject, third, *rest = words
+        if subject == "preference":
+            assert all(t.startswith("factor=") for t in rest), f"{path.name}:{number}: {raw!r}"
+            tokens = [("first", third)] + [("factor", t.partition("=")[2]) for t in rest]
+            expectations.append(Expectation(number, guideline, None, "preference", tokens))
+            continue
         if subject == "note":
             assert not rest, f"{path.name}:{number}: a note line is '<guideline> note <code>'"
             expectations.append(Expectation(number, guideline, None, None, [("note", third)]))
@@ -96,6 +103,9 @@ def test_golden_case(case: Path) -> None:
             documents[expected.guideline] = recommend(patient, expected.guideline)
         document = documents[expected.guideline]
         where = f"line {expected.line_number}"
+        if expected.status == "preference":
+            failures.extend(_preference_failures(document["preference"], expected, where))
+            continue
         if expected.regimen is None:
             notes = [note["code"] for note in document["notes"]]
             code = expected.tokens[0][1]
@@ -122,3 +132,19 @@ def test_golden_case(case: Path) -> None:
             if value not in found:
                 failures.append(f"{where}: {expected.regimen} {kind} {value} not among {found}")
     assert not failures, "\n".join(failures)
+
+
+def _preference_failures(
+    preference: dict[str, Any] | None, expected: Expectation, where: str
+) -> list[str]:
+    """Compare the `preference` block with a ``preference`` line."""
+    first = expected.tokens[0][1]
+    if preference is None:
+        return [] if first == "none" else [f"{where}: no preference block, expected {first}"]
+    got = "tie" if preference["tie"] else preference["order"][0]
+    failures = [] if got == first else [f"{where}: preference {got}, expected {first}"]
+    holding = [f["code"] for f in preference["factors"]]
+    for _, code in expected.tokens[1:]:
+        if code not in holding:
+            failures.append(f"{where}: factor {code} not among {holding}")
+    return failures
