@@ -10,8 +10,8 @@ among the missing keys, the others among the codes of reasons, actions and cauti
 ``asco-2020 note <code>`` pins a patient-level note instead; a line
 ``asco-2024 preference <first> [factor=<code>]`` pins the TKI ordering (``first`` is the drug
 ordered first, ``tie``, or ``none`` when the question does not arise) and factors that hold.
-Cases that show a suspected error of the knowledge base are listed in KNOWN_KB_ERRORS: they keep the clinically correct expectation and
-are strict xfails until the KB is fixed.
+Cases that show a suspected error of the knowledge base are listed in KNOWN_KB_ERRORS: they keep
+the clinically correct expectation and are strict xfails until the KB is fixed.
 """
 
 from __future__ import annotations
