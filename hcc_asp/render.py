@@ -22,10 +22,10 @@ def evidence_text(evidence: dict[str, str]) -> str:
     """One short evidence label: the guideline's own label, else its grading words."""
     if "label" in evidence:
         return evidence["label"]
-    words = [evidence.get(k) for k in ("type", "quality", "strength") if evidence.get(k)]
-    if words and all(w == "unconfirmed" for w in words):
+    words = [v for k, v in evidence.items() if k not in ("label", "basis", "benefit") and v]
+    if words and all(w.startswith("unconfirmed") for w in words):
         return "grading unconfirmed"
-    return ", ".join(w for w in words if w)
+    return ", ".join(words)
 
 
 def main_reason(entry: dict[str, Any]) -> str:
