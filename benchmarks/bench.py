@@ -58,6 +58,11 @@ def main() -> None:
     print(f"recommend, in process (median over {len(patients)} examples): {ours:7.1f} ms")
     print(f"plain clingo, same program and facts:                {plain:7.1f} ms")
     print(f"ratio hcc-asp / plain clingo:                        {ours / plain:7.2f}")
+    from hcc_asp.compare import compare
+
+    side = statistics.median(median_ms(lambda p=p: compare(p)) for p in patients)
+    print(f"compare, every guideline (median over examples):    {side:7.1f} ms")
+    print(f"ratio compare / plain clingo (one solve for all):   {side / plain:7.2f}")
 
     example = str(EXAMPLES[0])
     cold = []
@@ -148,6 +153,18 @@ def check_figures() -> None:
     print(f"check, whole ASCO 2020 space ({profiles:.2e} profiles), median of 3: {seconds:6.2f} s")
     naive = f"{per_profile:.1f} ms x {profiles:.2e} = {years:.1e} years"
     print(f"naive loop, one recommend per profile: {naive}")
+    started = time.perf_counter()
+    every = check("all")
+    elapsed = time.perf_counter() - started
+    counts = {
+        k: sum(f["severity"] == k for f in every["findings"]) for k in ("error", "warning", "info")
+    }
+    all_profiles = every["checked"]["patient_profiles"]
+    print(
+        f"check --guideline all ({all_profiles:.2e} profiles, "
+        f"{len(every['guidelines'])} editions): "
+        f"{elapsed:6.2f} s; findings {counts}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,28 +31,7 @@ STATUSES = {"recommended", "conditional", "not_recommended", "contraindicated"}
 ENTRY_FIELDS = {"reason": "reasons", "action": "actions", "caution": "cautions"}
 
 #: Cases whose expectation is clinically right but which the KB currently gets wrong.
-KNOWN_KB_ERRORS: dict[str, str] = {
-    "asco-2024-third-line-durvalumab-misses-after-durva-treme": (
-        "asco-2024.lp third-line: not_received(durvalumab) checks the regimen id only, "
-        "so durvalumab is re-offered after durvalumab + tremelimumab"
-    ),
-    "asco-2024-third-line-nivolumab-misses-after-nivo-ipi": (
-        "asco-2024.lp third-line: not_received(nivolumab) checks the regimen id only, "
-        "so nivolumab is re-offered after nivolumab + ipilimumab"
-    ),
-    "asco-2024-third-line-durvalumab-misses-after-atezo-bev": (
-        "asco-2024.lp third-line: 'nonidentical mechanism' not encoded; anti-PD-L1 "
-        "durvalumab is offered after anti-PD-L1 atezolizumab"
-    ),
-    "esmo-2021-2l-b-cabozantinib-misses-after-cabozantinib": (
-        "esmo-2021.lp 2L-b (lines 120-127) lacks not_received(cabozantinib): cabozantinib is "
-        "re-offered in third line after progression on cabozantinib"
-    ),
-    "aasld-2023-1l-tki-fires-autoimmune-history": (
-        "aasld-2023.lp 1L-ICI (line 48) excludes any autoimmune history, but 1L-TKI (lines 74-75) "
-        "still counts the checkpoint inhibitors as options: nothing is offered"
-    ),
-}
+KNOWN_KB_ERRORS: dict[str, str] = {}
 
 
 @dataclass
