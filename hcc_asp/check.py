@@ -216,7 +216,8 @@ class Space:
         self.kb = kb
         facts, self.profiles = space_facts(kb, guideline_atoms)
         self.ctl = new_control(["--warn=none", "0"])
-        add_to(self.ctl, parse(kb).statements)
+        program = parse(kb)
+        add_to(self.ctl, program.only(program.statements, guideline_atoms))
         self.ctl.load(str(queries_dir() / "space.lp"))
         self.ctl.load(str(queries_dir() / "check.lp"))
         add_facts(self.ctl, facts)

@@ -59,10 +59,12 @@ def ground_and_solve(
     programs: Sequence[Path] = (),
     arguments: Sequence[str] = (),
     statements: Sequence[Any] | None = None,
+    shown: bool = False,
 ) -> tuple[list[Symbol], list[str]]:
     """Load the KB root file (and extra programs), add facts, ground, solve; return all atoms.
 
-    ``statements`` (parsed AST, e.g. the KB with explanation shadows) replaces the root file.
+    ``statements`` (parsed AST, e.g. the KB with explanation shadows) replaces the root file;
+    ``shown`` returns only the shown atoms (``kb/show.lp``), which is all `recommend` reads.
     The KB is stratified, so there is exactly one stable model; no model means the KB is broken.
     """
     messages: list[str] = []
@@ -84,7 +86,7 @@ def ground_and_solve(
     atoms: list[Symbol] = []
     with ctl.solve(yield_=True) as handle:
         for model in handle:
-            atoms = list(model.symbols(atoms=True))
+            atoms = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
             break
         else:
             raise KnowledgeBaseError(

@@ -272,9 +272,12 @@ class Explainer:
         )
 
 
-def _solve_with_shadows(patient: Any, kb: Path | None) -> tuple[Program, list[Symbol]]:
+def _solve_with_shadows(
+    patient: Any, kb: Path | None, guideline_atom: str
+) -> tuple[Program, list[Symbol]]:
     program = parse(kb)
-    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), statements=program.explained)
+    statements = program.only(program.explained, [guideline_atom])
+    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), statements=statements)
     return program, atoms
 
 
@@ -290,7 +293,7 @@ def explain(
     if regimen_id is None:
         raise UnknownRegimenError(f"unknown regimen '{regimen}' (see `hcc-asp regimens`)")
     guideline_atom = resolve_guideline(guideline, kb)
-    program, atoms = _solve_with_shadows(patient, kb)
+    program, atoms = _solve_with_shadows(patient, kb, guideline_atom)
     explainer = Explainer(program, atoms, kb)
     answer = Answer([a for a in atoms if not is_fired(a)])
     if answer.get("input_conflict", 3):
@@ -436,7 +439,7 @@ def would_change_if(
     inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
     program = parse(kb)
     ctl = new_control(["--opt-mode=optN", "0"])
-    add_to(ctl, program.statements)
+    add_to(ctl, program.only(program.statements, [guideline_atom]))
     ctl.load(str(queries_dir() / "whatif.lp"))
     add_facts(ctl, inputs)
     ctl.ground([("base", [])], context=Context())

@@ -61,6 +61,22 @@ class Program:
     explained: list[ast.AST] = field(default_factory=list)
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     docs: dict[tuple[str, int], PredicateDoc] = field(default_factory=dict)
+    #: guideline atom -> the file that declares it (``guideline/4``)
+    guideline_files: dict[str, str] = field(default_factory=dict)
+    _only: dict[tuple[int, tuple[str, ...]], list[ast.AST]] = field(default_factory=dict)
+
+    def only(self, statements: list[ast.AST], guidelines: Iterable[str]) -> list[ast.AST]:
+        """The statements without the files of the other guidelines.
+
+        Every guideline is data over the same generic rules, so a question about one guideline
+        grounds only its file: the answer is the same, the ground program a fraction of the size.
+        """
+        keep = tuple(sorted(set(guidelines)))
+        key = (id(statements), keep)
+        if key not in self._only:
+            drop = {f for g, f in self.guideline_files.items() if g not in keep}
+            self._only[key] = [s for s in statements if s.location.begin.filename not in drop]
+        return self._only[key]
 
 
 _DOC = re.compile(r"^%\*!\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*?)\))?\s*$")
@@ -232,6 +248,9 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
         if statement.ast_type == ASTType.Rule:
             begin = statement.location.begin
             rules.append((statement, _relative(begin.filename, root), begin.line))
+            head = _head_term(statement)
+            if head is not None and not statement.body and _signature(head) == ("guideline", 4):
+                program.guideline_files[str(head.arguments[0])] = begin.filename
 
     ast.parse_files([str(root / ROOT_FILE), *map(str, extra)], collect)
     ordinals: dict[tuple[str, str, int], int] = {}

@@ -24,6 +24,7 @@ from hcc_asp.engine import (
 )
 from hcc_asp.facts import patient_facts
 from hcc_asp.preference import preference
+from hcc_asp.program import parse
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
@@ -70,9 +71,23 @@ def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
     return cat.guideline_atom[public]
 
 
-def solve_patient(patient: Any, kb: Path | None = None, programs: Sequence[Path] = ()) -> Answer:
-    """Solve the KB for one patient; raise InputConflictError when the KB finds a contradiction."""
-    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), programs)
+def solve_patient(
+    patient: Any,
+    kb: Path | None = None,
+    programs: Sequence[Path] = (),
+    guidelines: Sequence[str] | None = None,
+) -> Answer:
+    """Solve the KB for one patient; raise InputConflictError when the KB finds a contradiction.
+
+    ``guidelines`` (atoms) grounds only those guideline files; None grounds every guideline.
+    """
+    statements = None
+    if guidelines is not None:
+        program = parse(kb)
+        statements = program.only(program.statements, guidelines)
+    atoms, _ = ground_and_solve(
+        kb, patient_facts(patient, kb), programs, statements=statements, shown=not programs
+    )
     answer = Answer(atoms)
     conflicts = answer.get("input_conflict", 3)
     if conflicts:
@@ -239,7 +254,7 @@ def regimen_entries(
 def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None) -> dict[str, Any]:
     """Return the `recommend --format json` document for one patient (spec/cli.md)."""
     guideline_atom = resolve_guideline(guideline, kb)
-    answer = solve_patient(patient, kb)
+    answer = solve_patient(patient, kb, guidelines=[guideline_atom])
     cat = catalogue(kb)
     lines = answer.get("line", 1)
     g = clingo.Function(guideline_atom)
