@@ -90,6 +90,25 @@ def recommend_text(document: dict[str, Any], guideline_title: str = "") -> str:
             out.extend(_wrapped(f"caution [{caution['code']}]: {caution['text']}"))
         for what, text in entry.get("unconfirmed", {}).items():
             out.extend(_wrapped(f"unconfirmed {what}: {text}"))
+    preference = document.get("preference")
+    if preference:
+        out.append("")
+        out.append(
+            "Which TKI first: "
+            + (
+                "no patient-specific factor decides (tie)"
+                if preference["tie"]
+                else " before ".join(preference["order"])
+            )
+        )
+        for factor in preference["factors"]:
+            line = f"{factor['kind']} -> {factor['favours']} [{factor['code']}]: {factor['text']}"
+            out.extend(_wrapped(line, indent="  "))
+        for factor in preference["unassessed"]:
+            missing = ", ".join(factor["missing"])
+            out.extend(_wrapped(f"unassessed [{factor['code']}]: missing {missing}", indent="  "))
+        for dose in preference["dosing"]:
+            out.extend(_wrapped(f"dose: {dose['text']}", indent="  "))
     if document["notes"]:
         out.append("")
         out.append("Notes")

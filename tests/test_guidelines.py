@@ -254,3 +254,15 @@ def test_explain_shows_the_preference_down_to_the_patient_data():
     assert {"tumour.portal_vein_invasion", "weight_kg"} <= keys
     text = run("explain", "-", "lenvatinib", "-g", "asco-2024")
     assert text.exit_code == 2  # no stdin given: an input error, not a traceback
+
+
+def test_the_shipped_tki_choice_example_shows_the_ordering_in_text_and_json():
+    path = str(EXAMPLES / "first-line-tki-choice.yaml")
+    text = run("recommend", path).output
+    assert "Which TKI first: sorafenib before lenvatinib" in text
+    assert "Lenvatinib 8 mg once daily" in text
+    document = json.loads(run("recommend", path, "--format", "json").output)
+    assert [f["code"] for f in document["preference"]["factors"]][:2] == [
+        "reflect_excluded_main_portal_vein",
+        "hbv_trend_lenvatinib",
+    ]
