@@ -285,6 +285,36 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
     return program
 
 
+@lru_cache(maxsize=8)
+def _plain_statements(kb: Path | None) -> tuple[list[ast.AST], dict[str, str]]:
+    """The KB's statements as parsed (no shadows), and the file of each guideline atom."""
+    statements: list[ast.AST] = []
+    files: dict[str, str] = {}
+
+    def collect(statement: ast.AST) -> None:
+        if statement.ast_type == ASTType.Comment:
+            return
+        statements.append(statement)
+        if statement.ast_type == ASTType.Rule and not statement.body:
+            head = _head_term(statement)
+            if head is not None and _signature(head) == ("guideline", 4):
+                files[str(head.arguments[0])] = statement.location.begin.filename
+
+    ast.parse_files([str(kb_dir(kb) / ROOT_FILE)], collect)
+    return statements, files
+
+
+@lru_cache(maxsize=64)
+def guideline_statements(kb: Path | None, guidelines: tuple[str, ...]) -> list[ast.AST]:
+    """The KB without the files of the guidelines not named: what one guideline's answer needs.
+
+    Cheap (a plain parse, no explanation shadows), for `recommend`; `parse` is for explanations.
+    """
+    statements, files = _plain_statements(kb)
+    drop = {f for g, f in files.items() if g not in guidelines}
+    return [s for s in statements if s.location.begin.filename not in drop]
+
+
 def add_to(control: object, statements: Iterable[ast.AST]) -> None:
     """Add parsed statements to a clingo Control (no program text involved)."""
     with ast.ProgramBuilder(control) as builder:  # type: ignore[arg-type]

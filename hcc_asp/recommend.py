@@ -24,7 +24,7 @@ from hcc_asp.engine import (
 )
 from hcc_asp.facts import patient_facts
 from hcc_asp.preference import preference
-from hcc_asp.program import parse
+from hcc_asp.program import guideline_statements
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
@@ -83,8 +83,7 @@ def solve_patient(
     """
     statements = None
     if guidelines is not None:
-        program = parse(kb)
-        statements = program.only(program.statements, guidelines)
+        statements = guideline_statements(kb, tuple(sorted(guidelines)))
     atoms, _ = ground_and_solve(
         kb, patient_facts(patient, kb), programs, statements=statements, shown=not programs
     )
