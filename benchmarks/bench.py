@@ -59,7 +59,7 @@ def one_guideline_files(atom: str) -> list[str]:
     seen: list[str] = []
     for statement in guideline_statements(None, (atom,)):
         name = statement.location.begin.filename
-        if name not in seen:
+        if name not in seen and not name.endswith(ROOT_FILE):  # the root only includes
             seen.append(name)
     return seen
 
