@@ -346,6 +346,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         return witness_file(found, kb, name) if found is not None else None
 
     # black-box findings, one per group, each with a witness
+    answers: dict[str, Any] = {}
     groups: dict[tuple[Any, ...], Symbol] = {}
     for atom in sorted(brave):
         if not atom.match("finding", 4):
@@ -359,7 +360,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
         text, rules = _describe(kind, g, regimen, detail, cat, where, public)
         if kind in ACROSS and witness is not None:
-            text += _why_across(kind, g, regimen, detail, witness, kb, public)
+            text += _why_across(kind, g, regimen, detail, witness, kb, public, answers)
         regimens_ = [] if regimen == "none" else [regimen]
         findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
 
@@ -498,10 +499,6 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
     }
 
 
-#: Answers for witness patients already solved (many cross findings share one witness).
-_ANSWERS: dict[str, Any] = {}
-
-
 def _why_across(
     kind: str,
     g: str,
@@ -510,19 +507,21 @@ def _why_across(
     witness: dict[str, Any],
     kb: Path | None,
     public: dict[str, str],
+    answers: dict[str, Any],
 ) -> str:
     """Why the witness gets its answers: the main reason under the guideline that does not offer.
 
     For a disagreement that is the other guideline; for an edition change, whichever edition does
-    not offer the regimen (both, when neither does).
+    not offer the regimen (both, when neither does). ``answers`` keeps the witnesses solved in
+    this check run: many cross findings share one witness.
     """
     from hcc_asp.patient import patient_from_data
     from hcc_asp.render import main_reason
 
-    key = f"{kb}:" + json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
-    if key not in _ANSWERS:
-        _ANSWERS[key] = solve_patient(patient_from_data(witness, "witness"), kb)
-    answer = _ANSWERS[key]
+    key = json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
+    if key not in answers:
+        answers[key] = solve_patient(patient_from_data(witness, "witness"), kb)
+    answer = answers[key]
     other = detail.arguments[0].name
     reasons = []
     for atom in (g, other) if kind == "edition_change" else (other,):

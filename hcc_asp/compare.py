@@ -19,6 +19,7 @@ from hcc_asp.engine import catalogue
 from hcc_asp.recommend import (
     FORMAT,
     derived_values,
+    notes_of,
     regimen_entries,
     resolve_guideline,
     solve_patient,
@@ -95,20 +96,13 @@ def compare(patient: Any, guidelines: Sequence[str] = (), kb: Path | None = None
     columns = _columns(guidelines, kb)
     successor = _successor(columns, kb)
     current = [c for c in columns if c not in successor]
-    answer = solve_patient(patient, kb)
     cat = catalogue(kb)
-    notes = {
-        public: [
-            {"code": a.arguments[1].name, "text": cat.note_text.get(a.arguments[1].name, "")}
-            for a in answer.get("note", 2)
-            if a.arguments[0].name == resolve_guideline(public, kb)
-        ]
-        for public in columns
-    }
+    atom = {public: cat.guideline_atom[public] for public in columns}
+    # One solve for every shown guideline (and only those).
+    answer = solve_patient(patient, kb, guidelines=sorted(atom.values()))
+    notes = {public: notes_of(answer, atom[public], cat) for public in columns}
     per_guideline = {
-        public: {
-            e["regimen"]: e for e in regimen_entries(answer, resolve_guideline(public, kb), kb)
-        }
+        public: {e["regimen"]: e for e in regimen_entries(answer, atom[public], kb)}
         for public in columns
     }
     mentioned = {r for entries in per_guideline.values() for r in entries}

@@ -37,7 +37,7 @@ from hcc_asp.facts import (
     unscaled,
     value_symbol,
 )
-from hcc_asp.preference import CHOICE
+from hcc_asp.preference import CHOICE, order_of
 from hcc_asp.program import Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
     Answer,
@@ -360,7 +360,7 @@ def explain(
         # Which TKI first (kb/preference.lp): the ordering and each factor down to patient data.
         first = [a.arguments[1].name for a in explainer.atoms("preferred_first", 2, g=g)]
         document["preference"] = {
-            "order": first + [c for c in CHOICE if c not in first] if first else list(CHOICE),
+            "order": order_of(first),
             "tie": not first,
             "because": [explainer.node(a) for a in explainer.atoms("preferred_first", 2, g=g)]
             + [explainer.node(a) for a in explainer.atoms("factor_holds", 3, g=g)]

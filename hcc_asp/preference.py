@@ -26,6 +26,11 @@ RULE = (
 )
 
 
+def order_of(first: list[str]) -> list[str]:
+    """The two drugs in order: the one preferred first (if any), then the other."""
+    return first + [r for r in CHOICE if r not in first] if first else list(CHOICE)
+
+
 def _factor(cat: Catalogue, code: str) -> dict[str, Any]:
     info = cat.preference.get(code, {})
     entry: dict[str, Any] = {
@@ -50,7 +55,7 @@ def preference(answer: Answer, guideline_atom: str, cat: Catalogue) -> dict[str,
         return [a for a in answer.get(name, arity) if a.arguments[0] == g]
 
     first = [a.arguments[1].name for a in mine("preferred_first", 2)]
-    order = first + [r for r in CHOICE if r not in first] if first else list(CHOICE)
+    order = order_of(first)
     holding = sorted(
         (_factor(cat, a.arguments[1].name) for a in mine("factor_holds", 3)),
         key=lambda f: (KINDS.index(f["kind"]) if f["kind"] in KINDS else 9, f["code"]),

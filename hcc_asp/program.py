@@ -74,8 +74,7 @@ class Program:
         keep = tuple(sorted(set(guidelines)))
         key = (id(statements), keep)
         if key not in self._only:
-            drop = {f for g, f in self.guideline_files.items() if g not in keep}
-            self._only[key] = [s for s in statements if s.location.begin.filename not in drop]
+            self._only[key] = _without_other_guidelines(statements, self.guideline_files, keep)
         return self._only[key]
 
 
@@ -248,9 +247,9 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
         if statement.ast_type == ASTType.Rule:
             begin = statement.location.begin
             rules.append((statement, _relative(begin.filename, root), begin.line))
-            head = _head_term(statement)
-            if head is not None and not statement.body and _signature(head) == ("guideline", 4):
-                program.guideline_files[str(head.arguments[0])] = begin.filename
+            declared = _declared_guideline(statement)
+            if declared is not None:
+                program.guideline_files[declared] = begin.filename
 
     ast.parse_files([str(root / ROOT_FILE), *map(str, extra)], collect)
     ordinals: dict[tuple[str, str, int], int] = {}
@@ -285,6 +284,23 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
     return program
 
 
+def _declared_guideline(rule: ast.AST) -> str | None:
+    """The guideline atom a ``guideline/4`` fact declares (its file is that guideline's file)."""
+    head = _head_term(rule)
+    if head is not None and not rule.body and _signature(head) == ("guideline", 4):
+        return str(head.arguments[0])
+    return None
+
+
+def _without_other_guidelines(
+    statements: list[ast.AST], files: dict[str, str], keep: Iterable[str]
+) -> list[ast.AST]:
+    """The statements minus those in the files of guidelines not kept."""
+    kept = set(keep)
+    drop = {f for g, f in files.items() if g not in kept}
+    return [s for s in statements if s.location.begin.filename not in drop]
+
+
 @lru_cache(maxsize=8)
 def _plain_statements(kb: Path | None) -> tuple[list[ast.AST], dict[str, str]]:
     """The KB's statements as parsed (no shadows), and the file of each guideline atom."""
@@ -295,10 +311,9 @@ def _plain_statements(kb: Path | None) -> tuple[list[ast.AST], dict[str, str]]:
         if statement.ast_type == ASTType.Comment:
             return
         statements.append(statement)
-        if statement.ast_type == ASTType.Rule and not statement.body:
-            head = _head_term(statement)
-            if head is not None and _signature(head) == ("guideline", 4):
-                files[str(head.arguments[0])] = statement.location.begin.filename
+        declared = _declared_guideline(statement) if statement.ast_type == ASTType.Rule else None
+        if declared is not None:
+            files[declared] = statement.location.begin.filename
 
     ast.parse_files([str(kb_dir(kb) / ROOT_FILE)], collect)
     return statements, files
@@ -311,8 +326,7 @@ def guideline_statements(kb: Path | None, guidelines: tuple[str, ...]) -> list[a
     Cheap (a plain parse, no explanation shadows), for `recommend`; `parse` is for explanations.
     """
     statements, files = _plain_statements(kb)
-    drop = {f for g, f in files.items() if g not in guidelines}
-    return [s for s in statements if s.location.begin.filename not in drop]
+    return _without_other_guidelines(statements, files, guidelines)
 
 
 def add_to(control: object, statements: Iterable[ast.AST]) -> None:

@@ -250,6 +250,18 @@ def regimen_entries(
     return entries
 
 
+def notes_of(answer: Answer, guideline_atom: str, cat: Catalogue) -> list[dict[str, str]]:
+    """The guideline's patient-level notes, each with the KB's words."""
+    return [
+        {
+            "code": a.arguments[1].name,
+            "text": cat.note_text.get(a.arguments[1].name, a.arguments[1].name),
+        }
+        for a in answer.get("note", 2)
+        if a.arguments[0].name == guideline_atom
+    ]
+
+
 def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None) -> dict[str, Any]:
     """Return the `recommend --format json` document for one patient (spec/cli.md)."""
     guideline_atom = resolve_guideline(guideline, kb)
@@ -257,14 +269,7 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
     cat = catalogue(kb)
     lines = answer.get("line", 1)
     g = clingo.Function(guideline_atom)
-    notes = [
-        {
-            "code": a.arguments[1].name,
-            "text": cat.note_text.get(a.arguments[1].name, a.arguments[1].name),
-        }
-        for a in answer.get("note", 2)
-        if a.arguments[0] == g
-    ]
+    notes = notes_of(answer, guideline_atom, cat)
     for regimen, found in sorted(statuses_of(answer, g).items()):
         if len(found) > 1:
             notes.append(
