@@ -226,12 +226,13 @@ class Space:
 
     def brave(self) -> set[Symbol]:
         """Atoms (shown by check.lp) that hold for at least one patient of the space."""
-        self.ctl.configuration.solve.enum_mode = "brave"
+        solve: Any = self.ctl.configuration.solve
+        solve.enum_mode = "brave"
         result: set[Symbol] = set()
         with self.ctl.solve(yield_=True) as handle:
             for model in handle:
                 result = set(model.symbols(shown=True))
-        self.ctl.configuration.solve.enum_mode = "auto"
+        solve.enum_mode = "auto"
         return result
 
     def witness(self, atom: Symbol) -> list[Symbol] | None:
@@ -245,7 +246,8 @@ class Space:
         literal = self.ctl.symbolic_atoms[atom]
         if literal is None:
             return None
-        self.ctl.configuration.solve.models = 1
+        solve: Any = self.ctl.configuration.solve
+        solve.models = 1
         found: list[Symbol] | None = None
         with self.ctl.solve(assumptions=[(atom, True)], yield_=True) as handle:
             for model in handle:
@@ -260,7 +262,7 @@ class Space:
                 for shown in model.symbols(shown=True):
                     self._witnesses.setdefault(shown, found)
                 break
-        self.ctl.configuration.solve.models = 0
+        solve.models = 0
         return found
 
 
@@ -351,10 +353,10 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
     for atom in sorted(brave):
         if not atom.match("finding", 4):
             continue
-        kind, g, regimen, detail = atom.arguments
-        if g.name not in atoms or (kind.name in ACROSS and guideline != "all"):
+        kind_s, g_s, regimen_s, detail_s = atom.arguments
+        if g_s.name not in atoms or (kind_s.name in ACROSS and guideline != "all"):
             continue
-        groups.setdefault((kind.name, g.name, regimen.name, str(detail)), atom)
+        groups.setdefault((kind_s.name, g_s.name, regimen_s.name, str(detail_s)), atom)
     for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
@@ -429,7 +431,7 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
         if not problems:
             continue
         regimens_ = sorted(rec["regimens"])
-        met = next(
+        first_met = next(
             (
                 Function("rec_outcome", [Function(g), String(rec_id), Function(r), Function("met")])
                 for r in regimens_
@@ -456,7 +458,9 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
                 regimens_,
                 f"Recommendation {rec_id}: " + "; ".join(problems) + ".",
                 rules,
-                witness_for(met, f"check-provenance-{rec_id}") if met is not None else None,
+                witness_for(first_met, f"check-provenance-{rec_id}")
+                if first_met is not None
+                else None,
             )
         )
     for code, statement in sorted(cat.safety.items()):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +33,7 @@ class Context:
         return clingo.Number(round(math.log10(number.number) * 1_000_000))
 
 
-def _logger_into(messages: list[str]) -> object:
+def _logger_into(messages: list[str]) -> Callable[[clingo.MessageCode, str], None]:
     def logger(_code: clingo.MessageCode, message: str) -> None:
         messages.append(message.strip())
 
@@ -107,18 +107,18 @@ class Catalogue:
     per KB folder.
     """
 
-    guidelines: dict[str, dict[str, object]] = field(default_factory=dict)  # key: guideline atom
+    guidelines: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: guideline atom
     guideline_atom: dict[str, str] = field(default_factory=dict)  # public id -> atom name
-    recs: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    recs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     rec_regimens: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     condition_label: dict[Symbol, str] = field(default_factory=dict)
     condition_code: dict[Symbol, str] = field(default_factory=dict)
     action_text: dict[str, str] = field(default_factory=dict)
     note_text: dict[str, str] = field(default_factory=dict)
     qualifying_text: dict[str, str] = field(default_factory=dict)
-    safety: dict[str, dict[str, object]] = field(default_factory=dict)
-    preference: dict[str, dict[str, object]] = field(default_factory=dict)  # key: factor code
-    not_encoded: dict[str, dict[str, object]] = field(default_factory=dict)  # key: public id
+    safety: dict[str, dict[str, Any]] = field(default_factory=dict)
+    preference: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: factor code
+    not_encoded: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: public id
     dose_text: dict[str, str] = field(default_factory=dict)
     atoms: list[Symbol] = field(default_factory=list)
 
@@ -128,7 +128,7 @@ def catalogue(kb: Path | None = None) -> Catalogue:
     """Return the catalogue of the KB (solved once without a patient)."""
     atoms, _ = ground_and_solve(kb)
     cat = Catalogue(atoms=atoms)
-    recs: dict[tuple[str, str], dict[str, object]] = defaultdict(
+    recs: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {
             "regimens": [],
             "evidence": {},
@@ -161,11 +161,11 @@ def catalogue(kb: Path | None = None) -> Catalogue:
             cat.guidelines.setdefault(args[0].name, {})["supersedes"] = args[1].name
         elif name == "guideline_grading_key" and len(args) == 2:
             info = cat.guidelines.setdefault(args[0].name, {})
-            info.setdefault("grading_keys", []).append(args[1].name)  # type: ignore[union-attr]
+            info.setdefault("grading_keys", []).append(args[1].name)
         elif name == "rec" and len(args) == 3:
             recs[(args[0].name, args[1].string)]["regimens"].append(args[2].name)
         elif name == "excludes" and len(args) == 3:
-            recs[(args[0].name, args[1].string)].setdefault("excludes", []).append(args[2])  # type: ignore[union-attr]
+            recs[(args[0].name, args[1].string)].setdefault("excludes", []).append(args[2])
         elif name == "rec_text":
             recs[(args[0].name, args[1].string)]["text"] = args[2].string
         elif name == "evidence":

@@ -170,8 +170,11 @@ def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
         for literal in rule.body
     ]
     head = _head_term(rule)
+    assert head is not None  # checked above: rules without a plain head have no shadow
     loc = rule.location
-    positive, negative, bound = [], [], set()
+    positive: list[ast.AST] = []
+    negative: list[ast.AST] = []
+    bound: set[str] = set()
     for literal in body:
         if literal.ast_type != ASTType.Literal:
             continue
@@ -362,9 +365,9 @@ def _patient_dependent(statements: list[ast.AST]) -> set[tuple[str, int]]:
     changed = True
     while changed:
         changed = False
-        for head, body in edges.items():
-            if head not in dependent and body & dependent:
-                dependent.add(head)
+        for signature, body in edges.items():
+            if signature not in dependent and body & dependent:
+                dependent.add(signature)
                 changed = True
     return dependent
 

@@ -620,7 +620,7 @@ class _DocumentBuilder:
         if event.tag is not None and event.tag not in (_STR_TAG, "!"):
             raise PatientError(f"{where}: YAML tags are not allowed, got {_show_tag(event.tag)}")
         if is_key:
-            self._key(top, event.value, event.start_mark.line + 1)
+            self._key(top, event.value, event.start_mark.line + 1 if event.start_mark else 0)
             return
         plain = event.tag is None and event.implicit[0]
         value = _resolve_plain(event.value) if plain else event.value
