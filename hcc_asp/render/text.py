@@ -1,4 +1,4 @@
-"""Render the documents of the public API as text for clinicians, or as JSON (the contract).
+"""Render the documents of the public API as plain text for clinicians.
 
 Rendering never decides anything: it lays out what the KB decided. The same document gives the
 same bytes (dict order is fixed where the documents are built; JSON keys keep that order).
@@ -6,16 +6,10 @@ same bytes (dict order is fixed where the documents are built; JSON keys keep th
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
 WIDTH = 100
-
-
-def to_json(document: dict[str, Any]) -> str:
-    """Return the document as indented JSON with a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def evidence_text(evidence: dict[str, str]) -> str:
@@ -216,35 +210,6 @@ def explain_text(document: dict[str, Any]) -> str:
     elif document["status"] != "recommended":
         out.append("No change of modifiable or unknown patient values would make it recommended.")
     return "\n".join(out) + "\n"
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def explain_dot(document: dict[str, Any]) -> str:
-    """The same tree as a Graphviz digraph (valid input for ``dot -Tsvg``)."""
-    lines = ["digraph explanation {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
-    counter = [0]
-
-    def add(node: dict[str, Any]) -> str:
-        name = f"n{counter[0]}"
-        counter[0] += 1
-        label = _dot_escape("\n".join(textwrap.wrap(node["text"], 48)))
-        extra = ', style="rounded,filled", fillcolor="#eef5ff"' if node.get("key") else ""
-        lines.append(f'  {name} [label="{label}"{extra}];')
-        for child in node.get("because", []):
-            lines.append(f"  {name} -> {add(child)};")
-        return name
-
-    root_label = _dot_escape(
-        f"{document['regimen']}: {document['status']} ({document['guideline']})"
-    )
-    lines.append(f'  root [label="{root_label}", shape=ellipse];')
-    for node in document["because"]:
-        lines.append(f"  root -> {add(node)};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 WHY_IT_MATTERS = {
