@@ -1,0 +1,97 @@
+"""The explanation behind each card, served by the same service at ``/explain/{token}/...``.
+
+A card's link must open in the clinician's browser, possibly in another worker process than the
+one that built the card, and long after: so the patient data of each call is kept as a small JSON
+file in the operator's folder (mode 0600), named by an unguessable token (an HMAC of the hook
+instance and the data under the service's secret), and dropped after a time to live. The page is
+computed when the link is opened (``recommend``, ``explain``, ``compare`` over the same patient),
+so building the cards stays fast. The token is the only key: whoever has the link can read that
+explanation until it expires, as with any deep link an EHR shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+class ExplanationStore:
+    """Patient data of recent calls, by token, in one folder shared by the workers."""
+
+    def __init__(self, folder: Path, ttl_seconds: int, secret: str) -> None:
+        """Use ``folder`` (created, owner-only) and forget entries older than ``ttl_seconds``."""
+        self.folder = folder
+        self.ttl = ttl_seconds
+        self._secret = secret.encode("utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+
+    def token(self, hook_instance: str, record: dict[str, Any]) -> str:
+        """The link token of a record: stable for the same call, unguessable without the key."""
+        text = json.dumps([hook_instance, record], sort_keys=True, ensure_ascii=False)
+        digest = hmac.new(self._secret, text.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:16]).decode("ascii").rstrip("=")
+
+    def save(self, hook_instance: str, record: dict[str, Any]) -> str:
+        """Keep the record (patient data, guidelines) and return its token."""
+        token = self.token(hook_instance, record)
+        path = self.folder / f"{token}.json"
+        if not path.exists():
+            partial = self.folder / f".{token}.{os.getpid()}.tmp"
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(record, handle, ensure_ascii=False)
+            os.replace(partial, path)
+        else:
+            os.utime(path)
+        self.prune()
+        return token
+
+    def load(self, token: str) -> dict[str, Any] | None:
+        """The record of a token, or None when it is unknown, malformed or expired."""
+        if not _TOKEN.match(token):
+            return None
+        path = self.folder / f"{token}.json"
+        try:
+            if time.time() - path.stat().st_mtime > self.ttl:
+                return None
+            record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record
+
+    def prune(self) -> None:
+        """Delete the records whose time to live has passed."""
+        limit = time.time() - self.ttl
+        for path in self.folder.glob("*.json"):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+            except OSError:
+                continue
+
+
+def page(kind: str, document: dict[str, Any]) -> tuple[str, str]:
+    """Render an answer document for the browser: ``(media type, body)``.
+
+    The HTML report renderer (``hcc_asp.render.html``, ``{kind}_page``) when this build has it;
+    otherwise the JSON document itself, which every browser shows.
+    """
+    try:
+        from hcc_asp.render import html  # type: ignore[attr-defined]
+
+        render = getattr(html, f"{kind}_page")
+    except (ImportError, AttributeError):
+        from hcc_asp.render import to_json
+
+        return "application/json", to_json(document)
+    return "text/html; charset=utf-8", str(render(document))
