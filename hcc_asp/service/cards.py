@@ -19,6 +19,7 @@ from hcc_asp.service.models import (
     SUMMARY_LIMIT,
     Action,
     Card,
+    Indicator,
     Link,
     Source,
     Suggestion,
@@ -240,7 +241,7 @@ def recommend_summary(
     return f"{label}: no encoded regimen is offered for this patient now"
 
 
-def recommend_indicator(document: dict[str, Any], current: Sequence[str] = ()) -> str:
+def recommend_indicator(document: dict[str, Any], current: Sequence[str] = ()) -> Indicator:
     """The card's urgency: ``critical``, ``warning`` or ``info``.
 
     ``critical`` when a current therapy is contraindicated; ``warning`` when anything is
@@ -358,7 +359,7 @@ def compare_card(
             _FOOTER,
         ]
     )
-    indicator = "warning" if disagreements else "info"
+    indicator: Indicator = "warning" if disagreements else "info"
     return Card(
         uuid=card_uuid(hook_instance, "compare"),
         summary=summary,
@@ -412,6 +413,7 @@ def order_card(
         e for e in document["regimens"] if e["status"] == "recommended" and e["regimen"] != regimen
     ]
     lines = [f"**{label}** · {_derived_line(document)}", ""]
+    indicator: Indicator
     if entry is None:
         indicator = "info"
         summary = first_fitting(

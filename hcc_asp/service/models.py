@@ -27,6 +27,9 @@ HOOK_CONTEXT: dict[str, tuple[str, ...]] = {
     "order-sign": ("userId", "patientId", "draftOrders"),
 }
 
+#: A card's urgency, in increasing order.
+Indicator = Literal["info", "warning", "critical"]
+
 #: Longest card summary: "One-sentence, <140-character summary message".
 SUMMARY_LIMIT = 140
 
@@ -147,7 +150,7 @@ class Card(_Out):
     uuid: str | None = None
     summary: str = Field(min_length=1, max_length=SUMMARY_LIMIT - 1)
     detail: str | None = None
-    indicator: Literal["info", "warning", "critical"]
+    indicator: Indicator
     source: Source
     suggestions: list[Suggestion] | None = None
     selectionBehavior: Literal["at-most-one", "any"] | None = None
