@@ -17,6 +17,7 @@ the clinically correct expectation and are strict xfails until the KB is fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +93,18 @@ def test_every_golden_case_has_an_expected_file() -> None:
         assert path.read_text().startswith("#"), f"{path.name} must open with its clinical point"
 
 
+@cache
+def golden_document(case: Path, guideline: str) -> dict[str, Any]:
+    """`recommend` for a golden case under one guideline (solved once per test session)."""
+    return recommend(parse_patient(case.read_text(), default_id=case.stem), guideline)
+
+
 @pytest.mark.parametrize("case", case_params())
 def test_golden_case(case: Path) -> None:
-    patient = parse_patient(case.read_text(), default_id=case.stem)
     expectations = read_expected(case.with_suffix(".expected"))
-    documents: dict[str, dict[str, Any]] = {}
     failures = []
     for expected in expectations:
-        if expected.guideline not in documents:
-            documents[expected.guideline] = recommend(patient, expected.guideline)
-        document = documents[expected.guideline]
+        document = golden_document(case, expected.guideline)
         where = f"line {expected.line_number}"
         if expected.status == "preference":
             failures.extend(_preference_failures(document["preference"], expected, where))
