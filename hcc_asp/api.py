@@ -13,7 +13,10 @@ __all__ = ["guideline_list", "recommend", "regimen_list"]
 
 
 def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
-    """Return the encoded guidelines (newest first), then the known ones not encoded, with why."""
+    """Return the encoded guidelines (newest first), then the known ones not encoded, with why.
+
+    An encoded edition marked ``guideline_draft/2`` has status ``draft`` and says why.
+    """
     cat = catalogue(kb)
     rows = []
     for public in guideline_ids(kb):
@@ -26,12 +29,16 @@ def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
                 "citation": info.get("citation", ""),
                 "doi": info.get("doi", ""),
                 "grading": info.get("grading", ""),
-                "status": "encoded",
+                "status": "draft" if "draft" in info else "encoded",
             }
         )
+        if "draft" in info:  # guideline_draft/2: encoded, but not for clinical use
+            rows[-1]["why"] = info["draft"]
         supersedes = info.get("supersedes")
         if supersedes:
-            rows[-1]["supersedes"] = cat.guidelines[str(supersedes)]["id"]
+            # The older edition may not be registered in this KB (a trimmed copy): name its atom.
+            older = cat.guidelines.get(str(supersedes), {})
+            rows[-1]["supersedes"] = older.get("id", str(supersedes))
     for public, info in sorted(cat.not_encoded.items(), key=lambda i: (-int(i[1]["year"]), i[0])):
         rows.append(
             {

@@ -23,7 +23,7 @@ import clingo
 from clingo import Function, Number, String, Symbol
 from clingo.ast import ASTType
 
-from hcc_asp.engine import Context, add_facts, catalogue, new_control
+from hcc_asp.engine import Catalogue, Context, add_facts, catalogue, new_control
 from hcc_asp.facts import plain_value, value_symbol
 from hcc_asp.program import INPUTS, Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
@@ -187,6 +187,43 @@ def _finding(
     }
 
 
+def unknown_unconfirmed_fields(
+    cat: Catalogue, atoms: list[str], public: dict[str, str], where: dict[Symbol, list[str]]
+) -> list[dict[str, Any]]:
+    """``unconfirmed/4`` facts whose field is outside the closed vocabulary (``undefined``).
+
+    The vocabulary is ``unconfirmed_field/2`` (``kb/catalogue.lp``) plus the edition's own
+    grading keys; a misspelled field would otherwise pass as a new kind of gap in the sources.
+    """
+    found = []
+    for (g, rec_id), rec in sorted(cat.recs.items()):
+        if g not in atoms:
+            continue
+        allowed = set(cat.unconfirmed_fields) | set(cat.guidelines[g].get("grading_keys") or ())
+        for field in sorted(set(rec.get("unconfirmed", {})) - allowed):
+            rules = sorted(
+                {
+                    loc
+                    for atom, locs in where.items()
+                    if atom.match("unconfirmed", 4)
+                    and atom.arguments[:3] == [Function(g), String(rec_id), Function(field)]
+                    for loc in locs
+                }
+            )
+            found.append(
+                _finding(
+                    "undefined",
+                    public[g],
+                    sorted(rec["regimens"]),
+                    f"Recommendation {rec_id}: unconfirmed field '{field}' is not in the closed "
+                    "vocabulary (unconfirmed_field/2 in kb/catalogue.lp, or a grading key of the "
+                    "guideline): use one of " + ", ".join(sorted(allowed)) + ".",
+                    rules,
+                )
+            )
+    return found
+
+
 # locations of KB facts -------------------------------------------------------------------------
 
 
@@ -211,8 +248,13 @@ def fact_locations(kb: Path | None) -> dict[Symbol, list[str]]:
 class Space:
     """The KB grounded over the whole patient space, with the finding rules on top."""
 
-    def __init__(self, kb: Path | None, guideline_atoms: list[str]) -> None:
-        """Ground once; the same Control answers the brave query and every witness query."""
+    def __init__(
+        self, kb: Path | None, guideline_atoms: list[str], include_drafts: bool = False
+    ) -> None:
+        """Ground once; the same Control answers the brave query and every witness query.
+
+        Draft editions take part in cross-guideline findings only with ``include_drafts``.
+        """
         self.kb = kb
         facts, self.profiles = space_facts(kb, guideline_atoms)
         self.ctl = new_control(["--warn=none", "0"])
@@ -220,7 +262,7 @@ class Space:
         add_to(self.ctl, program.only(program.statements, guideline_atoms))
         self.ctl.load(str(queries_dir() / "space.lp"))
         self.ctl.load(str(queries_dir() / "check.lp"))
-        add_facts(self.ctl, facts)
+        add_facts(self.ctl, [*facts, *([Function("include_drafts")] if include_drafts else [])])
         self.ctl.ground([("base", [])], context=Context())
         self._witnesses: dict[Symbol, list[Symbol]] = {}
 
@@ -304,8 +346,14 @@ def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, A
     return document
 
 
-def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
-    """Return the `check --format json` document (spec/cli.md)."""
+def check(
+    guideline: str = "all", kb: Path | None = None, include_drafts: bool = False
+) -> dict[str, Any]:
+    """Return the `check --format json` document (spec/cli.md).
+
+    Draft editions (``guideline_draft/2``) are checked like any other, but take part in the
+    findings across guidelines (``--guideline all``) only with ``include_drafts``.
+    """
     started = time.perf_counter()
     cat = catalogue(kb)
     if guideline == "all":
@@ -340,7 +388,9 @@ def check(guideline: str = "all", kb: Path | None = None) -> dict[str, Any]:
                     )
                 )
 
-    space = Space(kb, atoms)
+    findings.extend(unknown_unconfirmed_fields(cat, atoms, public, where))
+
+    space = Space(kb, atoms, include_drafts)
     brave = space.brave()
 
     def witness_for(atom: Symbol, name: str) -> dict[str, Any] | None:

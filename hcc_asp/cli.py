@@ -31,6 +31,15 @@ def _kb_option(function: Any) -> Any:
     )(function)
 
 
+def _drafts_option(function: Any) -> Any:
+    return click.option(
+        "--include-drafts",
+        is_flag=True,
+        default=False,
+        help="Count draft editions (guideline_draft/2) in disagreements and edition changes.",
+    )(function)
+
+
 def _load(patient: str, kb: Path | None) -> Any:
     from hcc_asp.patient import PatientError, load_patient
     from hcc_asp.vocabulary import regimen_aliases
@@ -102,13 +111,16 @@ def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) ->
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
-def compare(patient: str, guidelines: tuple[str, ...], fmt: str, kb: Path | None) -> None:
+@_drafts_option
+def compare(
+    patient: str, guidelines: tuple[str, ...], fmt: str, kb: Path | None, include_drafts: bool
+) -> None:
     """PATIENT under every guideline: regimens x guidelines, disagreements explained."""
     from hcc_asp.compare import compare as build
     from hcc_asp.render import compare_text, to_json
 
     record = _load(patient, kb)
-    document = _run(lambda: build(record, guidelines, kb))
+    document = _run(lambda: build(record, guidelines, kb, include_drafts))
     click.echo(to_json(document) if fmt == "json" else compare_text(document), nl=False)
 
 
@@ -167,7 +179,8 @@ def why_not(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Pat
 @click.option("--guideline", "-g", default="all", show_default=True, help="Guideline id, or all.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
-def check(guideline: str, fmt: str, kb: Path | None) -> None:
+@_drafts_option
+def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> None:
     """Consistency checks of the knowledge base over every possible patient.
 
     Finds conflicts, gaps, dead rules, tensions, provenance problems and undefined predicates,
@@ -176,7 +189,7 @@ def check(guideline: str, fmt: str, kb: Path | None) -> None:
     from hcc_asp.check import check as run_check
     from hcc_asp.render import check_text, to_json
 
-    document = _run(lambda: run_check(guideline, kb))
+    document = _run(lambda: run_check(guideline, kb, include_drafts))
     click.echo(to_json(document) if fmt == "json" else check_text(document), nl=False)
     if any(f["severity"] == "error" for f in document["findings"]):
         sys.exit(1)
@@ -363,3 +376,16 @@ def serve(
         log_level=log_level,
         limit_concurrency=limit_concurrency,
     )
+
+
+@main.command(name="kb-docs")
+@_kb_option
+def kb_docs(kb: Path | None) -> None:
+    """The authoring reference, from the KB's own documentation blocks (Markdown).
+
+    What an edition file writes (required or optional), the unconfirmed/4 fields, and every
+    condition term with its meaning, units and keys; kb/README.md carries the same text.
+    """
+    from hcc_asp.kbdocs import reference_markdown
+
+    click.echo(_run(lambda: reference_markdown(kb)), nl=False)

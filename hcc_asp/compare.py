@@ -45,7 +45,7 @@ def _columns(guidelines: Sequence[str], kb: Path | None) -> list[str]:
 
 
 def _successor(columns: list[str], kb: Path | None) -> dict[str, str]:
-    """Map each shown edition to the shown edition that supersedes it."""
+    """Map each shown edition to the shown edition that supersedes it (among ``columns``)."""
     cat = catalogue(kb)
     shown = {cat.guideline_atom[c]: c for c in columns}
     found = {}
@@ -91,12 +91,23 @@ def _explanation(regimen: str, cells: dict[str, dict[str, Any]], current: list[s
     return "; ".join(parts) + "."
 
 
-def compare(patient: Any, guidelines: Sequence[str] = (), kb: Path | None = None) -> dict[str, Any]:
-    """Return the `compare --format json` document: regimens x guidelines for one patient."""
-    columns = _columns(guidelines, kb)
-    successor = _successor(columns, kb)
-    current = [c for c in columns if c not in successor]
+def compare(
+    patient: Any,
+    guidelines: Sequence[str] = (),
+    kb: Path | None = None,
+    include_drafts: bool = False,
+) -> dict[str, Any]:
+    """Return the `compare --format json` document: regimens x guidelines for one patient.
+
+    Draft editions (``guideline_draft/2``) are shown, each with its draft note, but neither
+    disagree nor supersede unless ``include_drafts``.
+    """
     cat = catalogue(kb)
+    columns = _columns(guidelines, kb)
+    drafts = [c for c in columns if "draft" in cat.guidelines[cat.guideline_atom[c]]]
+    counted = columns if include_drafts else [c for c in columns if c not in drafts]
+    successor = _successor(counted, kb)
+    current = [c for c in counted if c not in successor]
     atom = {public: cat.guideline_atom[public] for public in columns}
     # One solve for every shown guideline (and only those).
     answer = solve_patient(patient, kb, guidelines=sorted(atom.values()))
@@ -137,6 +148,7 @@ def compare(patient: Any, guidelines: Sequence[str] = (), kb: Path | None = None
         "patient": patient.id,
         "guidelines": columns,
         "current": current,
+        "drafts": drafts,
         "derived": derived_values(answer),
         "regimens": rows,
         "notes": {public: notes[public] for public in columns if notes[public]},

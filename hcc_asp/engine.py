@@ -120,6 +120,8 @@ class Catalogue:
     preference: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: factor code
     not_encoded: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: public id
     dose_text: dict[str, str] = field(default_factory=dict)
+    #: the closed vocabulary of unconfirmed/4 fields (besides each edition's grading keys)
+    unconfirmed_fields: dict[str, str] = field(default_factory=dict)
     atoms: list[Symbol] = field(default_factory=list)
 
 
@@ -179,7 +181,13 @@ def catalogue(kb: Path | None = None) -> Catalogue:
         elif name == "rec_source":
             recs[(args[0].name, args[1].string)]["source"] = args[2].string
         elif name == "unconfirmed" and len(args) == 4:
-            recs[(args[0].name, args[1].string)]["unconfirmed"][args[2].name] = args[3].string
+            found = recs[(args[0].name, args[1].string)]["unconfirmed"]
+            what = found.get(args[2].name)
+            found[args[2].name] = f"{what}; {args[3].string}" if what else args[3].string
+        elif name == "unconfirmed_field" and len(args) == 2:
+            cat.unconfirmed_fields[args[0].name] = args[1].string
+        elif name == "guideline_draft" and len(args) == 2:
+            cat.guidelines.setdefault(args[0].name, {})["draft"] = args[1].string
         elif name == "provenance_note":
             recs[(args[0].name, args[1].string)]["notes"].append(args[2].string)
         elif name == "condition_label":
@@ -217,9 +225,12 @@ def guideline_ids(kb: Path | None = None) -> list[str]:
 
 
 def default_guideline(kb: Path | None = None) -> str:
-    """Return the newest encoded ASCO edition (the contract's default)."""
-    asco = [g for g in guideline_ids(kb) if g.startswith("asco-")]
-    return asco[0] if asco else guideline_ids(kb)[0]
+    """Return the newest encoded ASCO edition (the contract's default); never a draft."""
+    cat = catalogue(kb)
+    ids = guideline_ids(kb)
+    reviewed = [g for g in ids if "draft" not in cat.guidelines[cat.guideline_atom[g]]]
+    asco = [g for g in reviewed if g.startswith("asco-")]
+    return asco[0] if asco else (reviewed or ids)[0]
 
 
 def key_text(symbol: Symbol) -> str:

@@ -43,6 +43,7 @@ from hcc_asp.recommend import (
     Answer,
     InputConflictError,
     condition_label,
+    draft_notes,
     key_text,
     recommend,
     resolve_guideline,
@@ -308,6 +309,7 @@ def explain(
         "guideline": cat.guidelines[guideline_atom]["id"],
         "regimen": regimen_id,
     }
+    notes = draft_notes(cat, guideline_atom)
     if not statuses:
         document.update(
             status="not_mentioned",
@@ -315,6 +317,8 @@ def explain(
             would_change_if=[],
             note=f"{document['guideline']} does not mention {regimen_id}",
         )
+        if notes:
+            document["notes"] = notes
         return document
     status = statuses[0].arguments[2].name
     because: list[dict[str, Any]] = []
@@ -372,6 +376,8 @@ def explain(
         if counterfactuals and status != "recommended"
         else []
     )
+    if notes:
+        document["notes"] = notes  # a draft edition says so in every answer
     return document
 
 

@@ -250,9 +250,23 @@ def regimen_entries(
     return entries
 
 
-def notes_of(answer: Answer, guideline_atom: str, cat: Catalogue) -> list[dict[str, str]]:
-    """The guideline's patient-level notes, each with the KB's words."""
+def draft_notes(cat: Catalogue, guideline_atom: str) -> list[dict[str, str]]:
+    """The note every answer under a draft edition (``guideline_draft/2``) carries, first."""
+    why = cat.guidelines[guideline_atom].get("draft")
+    if why is None:
+        return []
+    public = cat.guidelines[guideline_atom]["id"]
     return [
+        {
+            "code": "draft_edition",
+            "text": f"{public} is a DRAFT edition, not for clinical use: {why}",
+        }
+    ]
+
+
+def notes_of(answer: Answer, guideline_atom: str, cat: Catalogue) -> list[dict[str, str]]:
+    """The guideline's patient-level notes, each with the KB's words (a draft's note first)."""
+    return draft_notes(cat, guideline_atom) + [
         {
             "code": a.arguments[1].name,
             "text": cat.note_text.get(a.arguments[1].name, a.arguments[1].name),

@@ -47,9 +47,11 @@ def recommend_text(document: dict[str, Any], guideline_title: str = "") -> str:
     derived = document["derived"]
     cp, albi = derived["child_pugh"], derived["albi"]
     line = document["line"] if document["line"] is not None else "unknown"
+    draft = any(note["code"] == "draft_edition" for note in document["notes"])
     out = [
         f"Patient {document['patient']} - {document['guideline']}"
         + (f" ({guideline_title})" if guideline_title else "")
+        + (" - DRAFT edition, not for clinical use" if draft else "")
     ]
     out.append(
         f"Line of therapy: {line} | Child-Pugh: {cp['class'] or 'unknown'}"
@@ -175,6 +177,8 @@ def explain_text(document: dict[str, Any]) -> str:
     ]
     if document.get("note"):
         out.append(document["note"])
+    for note in document.get("notes", []):
+        out.extend(_wrapped(f"[{note['code']}] {note['text']}", indent=""))
     out.append("")
     for node in document["because"]:
         _tree_lines(node, 1, out)
@@ -284,10 +288,19 @@ def compare_text(document: dict[str, Any]) -> str:
     columns = document["guidelines"]
     width = max([14, *(len(c) + 1 for c in columns)])
     out = [f"Patient {document['patient']} - every guideline, side by side"]
-    superseded = [c for c in columns if c not in document["current"]]
+    drafts = document.get("drafts", [])
+    superseded = [c for c in columns if c not in document["current"] and c not in drafts]
     if superseded:
         out.append(
             "(superseded editions, not counted in disagreements: " + ", ".join(superseded) + ")"
+        )
+    if drafts:
+        out.append(
+            "(DRAFT editions, not for clinical use"
+            + ("" if set(drafts) <= set(document["current"]) else ", not counted in disagreements")
+            + ": "
+            + ", ".join(drafts)
+            + ")"
         )
     out.append("")
     header = f"{'REGIMEN':<25} " + "".join(f"{c:<{width}}" for c in columns) + "!"
