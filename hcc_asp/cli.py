@@ -40,14 +40,48 @@ def _drafts_option(function: Any) -> Any:
     )(function)
 
 
-def _load(patient: str, kb: Path | None) -> Any:
-    from hcc_asp.patient import PatientError, load_patient
+def _load(patient: str, kb: Path | None, options: dict[str, Any] | None = None) -> Any:
+    """Read PATIENT (a patient file or FHIR, see ``_input_options``); exit 2 on bad input."""
+    from hcc_asp.patient import PatientError, read_patient
     from hcc_asp.vocabulary import regimen_aliases
 
+    options = options or {}
+    as_of = options.get("as_of")
     try:
-        return load_patient(patient, stdin=sys.stdin, aliases=regimen_aliases(kb))
+        return read_patient(
+            patient,
+            stdin=sys.stdin,
+            aliases=regimen_aliases(kb),
+            input_format=options.get("input_format") or "auto",
+            as_of=as_of.date() if as_of is not None else None,
+        )
     except PatientError as error:
         _fail(error.problems)
+
+
+_INPUT_HELP = (
+    "What PATIENT is: auto (detect: FHIR when it is a directory or JSON with a resourceType), "
+    "file (a patient file) or fhir (FHIR R4 Bundle, resource, NDJSON or directory)."
+)
+_AS_OF_HELP = (
+    "FHIR input: the date the answer is for (default today). Later records are ignored; values "
+    "more than 30 days older are reported as stale."
+)
+
+
+def _input_options(function: Any) -> Any:
+    """``--input`` and ``--as-of`` for every command that takes PATIENT (README, FHIR input)."""
+    function = click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=_AS_OF_HELP
+    )(function)
+    return click.option(
+        "--input",
+        "input_format",
+        type=click.Choice(("auto", "file", "fhir")),
+        default="auto",
+        show_default=True,
+        help=_INPUT_HELP,
+    )(function)
 
 
 def _run(call: Any) -> Any:
@@ -84,14 +118,20 @@ def main() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
-def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
-    """Every regimen the guideline mentions, with its status for PATIENT now."""
+@_input_options
+def recommend(
+    patient: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+) -> None:
+    """Every regimen the guideline mentions, with its status for PATIENT now.
+
+    PATIENT may also be FHIR R4 (a Bundle, NDJSON or a directory of one patient's resources).
+    """
     from hcc_asp.engine import catalogue
     from hcc_asp.recommend import recommend as build
     from hcc_asp.recommend import resolve_guideline
     from hcc_asp.render import recommend_text, to_json
 
-    record = _load(patient, kb)
+    record = _load(patient, kb, options)
     document = _run(lambda: build(record, guideline, kb))
     if fmt == "json":
         click.echo(to_json(document), nl=False)
@@ -112,23 +152,36 @@ def recommend(patient: str, guideline: str | None, fmt: str, kb: Path | None) ->
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
 @_drafts_option
+@_input_options
 def compare(
-    patient: str, guidelines: tuple[str, ...], fmt: str, kb: Path | None, include_drafts: bool
+    patient: str,
+    guidelines: tuple[str, ...],
+    fmt: str,
+    kb: Path | None,
+    include_drafts: bool,
+    **options: Any,
 ) -> None:
     """PATIENT under every guideline: regimens x guidelines, disagreements explained."""
     from hcc_asp.compare import compare as build
     from hcc_asp.render import compare_text, to_json
 
-    record = _load(patient, kb)
+    record = _load(patient, kb, options)
     document = _run(lambda: build(record, guidelines, kb, include_drafts))
     click.echo(to_json(document) if fmt == "json" else compare_text(document), nl=False)
 
 
-def _explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+def _explain(
+    patient: str,
+    regimen: str,
+    guideline: str | None,
+    fmt: str,
+    kb: Path | None,
+    options: dict[str, Any],
+) -> None:
     from hcc_asp.explain import UnknownRegimenError, explain
     from hcc_asp.render import explain_dot, explain_text, to_json
 
-    record = _load(patient, kb)
+    record = _load(patient, kb, options)
     try:
         document = _run(lambda: explain(record, regimen, guideline, kb))
     except UnknownRegimenError as error:
@@ -150,6 +203,7 @@ def _explain_options(function: Any) -> Any:
         ),
         click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True),
         _kb_option,
+        _input_options,
     ]
     for option in reversed(options):
         function = option(function)
@@ -158,21 +212,25 @@ def _explain_options(function: Any) -> Any:
 
 @main.command()
 @_explain_options
-def explain(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+def explain(
+    patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+) -> None:
     """Why REGIMEN has its status for PATIENT: the derivation down to the patient's data.
 
     REGIMEN is a regimen id or alias (see `hcc-asp regimens`). The explanation lists every unmet
     requirement and every contraindication, each with its derivation, and the smallest changes of
     patient values that would make the regimen recommended.
     """
-    _explain(patient, regimen, guideline, fmt, kb)
+    _explain(patient, regimen, guideline, fmt, kb, options)
 
 
 @main.command(name="why-not")
 @_explain_options
-def why_not(patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None) -> None:
+def why_not(
+    patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+) -> None:
     """The same as `explain`, named as clinicians ask: "why not atezo+bev?"."""
-    _explain(patient, regimen, guideline, fmt, kb)
+    _explain(patient, regimen, guideline, fmt, kb, options)
 
 
 @main.command()
@@ -389,3 +447,56 @@ def kb_docs(kb: Path | None) -> None:
     from hcc_asp.kbdocs import reference_markdown
 
     click.echo(_run(lambda: reference_markdown(kb)), nl=False)
+
+
+@main.command(name="import")
+@click.argument("bundle")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=_AS_OF_HELP)
+def import_(bundle: str, as_of: Any) -> None:
+    """Print the patient file (YAML) derived from BUNDLE, a FHIR R4 record of one patient.
+
+    BUNDLE is a Bundle or resource (JSON), NDJSON, a directory of them, or - for standard input.
+    Each value is commented with the resource it came from; what could not be mapped is listed
+    as comments at the end, so that a clinician can check and complete the file.
+    """
+    import datetime as dt
+
+    from hcc_asp.patient import PatientError
+    from hcc_asp.patient.fhir import patient_from_derivation, read_derivation
+    from hcc_asp.patient.write import patient_yaml
+    from hcc_asp.vocabulary import regimen_aliases
+
+    day = as_of.date() if as_of is not None else dt.date.today()
+    try:
+        derivation = read_derivation(bundle, sys.stdin, day)
+        record = patient_from_derivation(derivation, regimen_aliases(), "patient")
+    except PatientError as error:
+        _fail(error.problems)
+    header = [
+        f"Patient file derived from the FHIR record {bundle} by `hcc-asp import` (as of {day}).",
+        "Check each value against the resource named beside it; absent keys are unknown.",
+    ]
+    click.echo(patient_yaml(record, derivation.sources, header, derivation.notes), nl=False)
+
+
+@main.command(name="fhir-codes")
+@click.option("--unverified", is_flag=True, help="Only the codes that could not be confirmed.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def fhir_codes(unverified: bool, fmt: str) -> None:
+    """The FHIR mapping table: code system, code, unit or value, patient key, source, verified."""
+    from dataclasses import asdict
+
+    from hcc_asp.patient.fhir.mapping import table
+    from hcc_asp.render import to_json
+
+    rows = [row for row in table() if not (unverified and row.verified)]
+    if fmt == "json":
+        click.echo(to_json({"format": 1, "codes": [asdict(row) for row in rows]}), nl=False)
+        return
+    out = [f"{'KIND':<12} {'SYSTEM':<10} {'CODE':<11} {'KEY':<42} {'VALUE':<16} VERIFIED  DISPLAY"]
+    for row in rows:
+        out.append(
+            f"{row.kind:<12} {row.system_label():<10} {row.code:<11} {row.target:<42} "
+            f"{row.value:<16} {'yes' if row.verified else 'NO':<9} {row.display}"
+        )
+    click.echo("\n".join(out) + "\n", nl=False)

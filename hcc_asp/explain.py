@@ -378,6 +378,11 @@ def explain(
     )
     if notes:
         document["notes"] = notes  # a draft edition says so in every answer
+    sources = patient.sources() if hasattr(patient, "sources") else {}
+    if sources:  # leaves name the health-record resource behind each value
+        from hcc_asp.patient.sources import annotate_explain
+
+        annotate_explain(document, sources)
     return document
 
 

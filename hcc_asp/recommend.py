@@ -293,7 +293,7 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
                     f"({', '.join(found)}); the most cautious is shown. Run `hcc-asp check`.",
                 }
             )
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "patient": patient.id,
         "guideline": cat.guidelines[guideline_atom]["id"],
@@ -304,3 +304,9 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
         # Extension of the contract: the lenvatinib-vs-sorafenib ordering (README, "Preference").
         "preference": preference(answer, guideline_atom, cat),
     }
+    sources = patient.sources() if hasattr(patient, "sources") else {}
+    if sources:  # a patient read from a health record (README, "FHIR input"): additive key
+        from hcc_asp.patient.sources import annotate_recommend
+
+        annotate_recommend(document, sources)
+    return document

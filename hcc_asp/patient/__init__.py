@@ -2,10 +2,19 @@
 
 - :mod:`hcc_asp.patient.model` -- the patient model (format version 1) and the patient-file
   reader (YAML/JSON, ``spec/patient.md``).
+- :mod:`hcc_asp.patient.fhir` -- the FHIR R4 reader (Bundle, NDJSON, directory) and its mapping
+  table ``fhir/mapping.csv``; needs the ``fhir`` extra, imported only when FHIR is read.
+- :mod:`hcc_asp.patient.load` -- :func:`read_patient`, one entry point that detects the source.
+- :mod:`hcc_asp.patient.sources` -- where each value came from, shown in answers.
+- :mod:`hcc_asp.patient.write` -- a patient as a commented patient file (``hcc-asp import``).
+
+A further source (a CSV row, HL7 v2) is one more reader that returns a :class:`Patient` (and its
+sources).
 
 Every public name stays importable from ``hcc_asp.patient`` as before.
 """
 
+from hcc_asp.patient.load import read_patient
 from hcc_asp.patient.model import (
     BOUNDS,
     MAX_BYTES,
@@ -26,6 +35,7 @@ from hcc_asp.patient.model import (
     patient_from_data,
     read_source,
 )
+from hcc_asp.patient.sources import Source
 
 __all__ = [
     "BOUNDS",
@@ -40,10 +50,12 @@ __all__ = [
     "Patient",
     "PatientError",
     "PriorTherapy",
+    "Source",
     "Tumour",
     "Varices",
     "load_patient",
     "parse_patient",
     "patient_from_data",
+    "read_patient",
     "read_source",
 ]

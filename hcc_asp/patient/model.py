@@ -347,6 +347,7 @@ class Patient(_Section):
     access: Annotated[Access, BeforeValidator(_none_as_empty)] = Field(default_factory=Access)
 
     _id_given: bool = PrivateAttr(default=True)
+    _sources: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def given_paths(self) -> list[str]:
         """Return the dotted key paths of every leaf the file gave a value for, in schema order.
@@ -359,6 +360,18 @@ class Patient(_Section):
         if not self._id_given:
             paths.remove("id")
         return paths
+
+    def sources(self) -> dict[str, Any]:
+        """Where each value came from (key path -> ``hcc_asp.patient.sources.Source``).
+
+        Empty for a patient file; filled by readers of health records (FHIR), so that answers
+        can name the resource behind each value.
+        """
+        return dict(self._sources)
+
+    def set_sources(self, sources: Mapping[str, Any]) -> None:
+        """Record where the values came from (called by the reader that built this patient)."""
+        self._sources = dict(sources)
 
 
 def _given(model: BaseModel, prefix: str) -> Iterator[str]:
