@@ -231,7 +231,7 @@ def read_patient(resources: list[dict[str, Any]], as_of: Any = None) -> Any:
     service adds nothing to it. Raises ``PatientError`` (one line per problem) for bad FHIR.
     """
     try:
-        from hcc_asp.patient.fhir import patient_from_fhir  # type: ignore[import-not-found]
+        from hcc_asp.patient.fhir import patient_from_fhir
     except ImportError:
         raise ReaderMissing("this build of hcc-asp cannot read FHIR patients yet") from None
     return patient_from_fhir(resources, as_of=as_of)
