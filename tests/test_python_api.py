@@ -2,6 +2,8 @@
 
 Each example runs in a fresh interpreter (import order matters: the bug this guards was
 ``hcc_asp.recommend`` turning into the submodule once it was imported), twice in a row.
+``-I`` keeps the repository folder off ``sys.path``, so the installed package is what runs (a
+plain ``pip install .`` has no ``hcc_asp.kb`` in the source tree).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def _docstring_example() -> str:
 def _run_twice(code: str) -> subprocess.CompletedProcess[str]:
     program = f"for _round in range(2):\n{textwrap.indent(code, '    ')}\n"
     return subprocess.run(
-        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-I", "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
 
 
@@ -61,5 +63,7 @@ def test_public_names_are_functions_after_their_submodules_are_imported() -> Non
         "assert callable(hcc_asp.recommend) and callable(hcc_asp.explain)\n"
         "assert callable(hcc_asp.check)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
