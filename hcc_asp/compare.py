@@ -143,7 +143,7 @@ def compare(
                 "edition_changes": changes,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "patient": patient.id,
         "guidelines": columns,
@@ -153,3 +153,7 @@ def compare(
         "regimens": rows,
         "notes": {public: notes[public] for public in columns if notes[public]},
     }
+    sources = patient.sources() if hasattr(patient, "sources") else {}
+    if sources:  # a patient from a health record: where each value came from (additive)
+        document["sources"] = {key: sources[key].as_json() for key in sorted(sources)}
+    return document

@@ -368,7 +368,7 @@ def test_fhir_codes_command_lists_the_unverified_codes() -> None:
     assert result.exit_code == 0
     body = result.output.splitlines()[1:]
     assert body and all(" NO " in line for line in body)
-    assert any("52254009" in line for line in body)
+    assert any("warfarin" in line for line in body)  # matched by name: no RxNorm code confirmed
 
 
 def test_plain_cli_does_not_import_fhir_resources() -> None:
@@ -396,3 +396,98 @@ def test_readme_third_command_reads_the_shipped_bundle() -> None:
     result = run("recommend", str(example), "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Patient hcc-fhir-001")
+
+
+# --- more of the record's shapes -------------------------------------------------------------
+
+
+def test_an_observation_with_data_absent_reason_is_unknown_not_an_error() -> None:
+    document = bundle()
+    albumin = entry(document, "lab-alb")
+    del albumin["valueQuantity"]
+    albumin["dataAbsentReason"] = {
+        "coding": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                "code": "error",
+            }
+        ]
+    }
+    derivation = read_derivation_of(document)
+    assert "albumin_g_l" not in derivation.data["labs"]
+    assert any(note.startswith("Observation/lab-alb: no value") for note in derivation.notes)
+
+
+def test_a_value_sent_as_a_bound_is_not_a_measurement() -> None:
+    document = bundle()
+    entry(document, "lab-afp")["valueQuantity"]["comparator"] = "<"
+    patient, _ = patient_from_fhir(document, as_of=AS_OF)
+    assert patient.labs.afp_ng_ml is None
+
+
+def test_a_resource_about_another_patient_is_refused() -> None:
+    document = bundle()
+    entry(document, "lab-inr")["subject"] = {"reference": "Patient/someone-else"}
+    assert problems(document) == [
+        "Observation/lab-inr subject: refers to Patient/someone-else, not to the bundle's "
+        "Patient/hcc-fhir-001"
+    ]
+
+
+def test_medication_reference_and_product_names_are_read() -> None:
+    document = bundle()
+    request = entry(document, "sorafenib-1")
+    del request["medicationCodeableConcept"]
+    request["medicationReference"] = {"reference": "Medication/med-1"}
+    document["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Medication",
+                "id": "med-1",
+                "code": {"text": "Nexavar (sorafenib 200 MG Oral Tablet)"},
+            }
+        }
+    )
+    patient, _ = patient_from_fhir(document, as_of=AS_OF)
+    assert patient.prior_therapies is not None
+    assert patient.prior_therapies[0].regimen == "sorafenib"
+
+
+def test_a_cancer_medication_the_tool_does_not_know_makes_a_line_of_unknown_regimen() -> None:
+    document = bundle()
+    other = copy.deepcopy(entry(document, "sorafenib-1"))
+    other.update(id="chemo-1", statusReason=None)
+    del other["statusReason"]
+    other["status"] = "completed"
+    other["medicationCodeableConcept"] = {
+        "coding": [
+            {
+                "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "3639",
+                "display": "DOXOrubicin",
+            }
+        ]
+    }
+    other["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-01-10"}}}}]
+    document["entry"].append({"resource": other})
+    derivation = read_derivation_of(document)
+    assert derivation.data["prior_therapies"] == [
+        {},
+        {"regimen": "sorafenib", "outcome": "progression"},
+    ]
+    result = run("import", "-", "--as-of", "2026-11-30", stdin=json.dumps(document))
+    assert "  - {}  # regimen unknown: MedicationRequest/chemo-1, 2025-01-10" in result.output
+
+
+def test_a_file_over_the_size_bound_is_refused() -> None:
+    document = bundle()
+    document["entry"][0]["resource"]["text"] = {"status": "generated", "div": "x" * 1_100_000}
+    result = run("recommend", "-", stdin=json.dumps(document))
+    assert result.exit_code == 2
+    assert "too large" in result.stderr
+
+
+def read_derivation_of(document: dict[str, Any]) -> Any:
+    from hcc_asp.patient.fhir import derivation_from_fhir
+
+    return derivation_from_fhir(document, as_of=AS_OF)
