@@ -167,3 +167,17 @@ def test_the_explanation_behind_a_card_link_is_the_why_not_of_that_regimen(engin
         assert document["status"] == "not_recommended"
     else:
         assert "atezolizumab" in body.lower()
+
+
+def test_what_each_card_said_is_kept_for_the_feedback_log(engine):
+    patient = load_patient(str(EXAMPLES / "first-line-complete.yaml"))
+    asco = cards(engine, "hcc-asp-therapy", patient)[0]
+    said = engine.store.card(asco["uuid"])
+    assert said == {
+        "service": "hcc-asp-therapy",
+        "patient": "p1",
+        "indicator": "info",
+        "summary": asco["summary"],
+        "source": asco["source"]["label"],
+    }
+    assert engine.store.card("../../etc/passwd") is None

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +24,7 @@ from service_support import assert_card_shape, assert_operation_outcome, running
 
 EXAMPLE = ROOT / "examples" / "fhir" / "sorafenib-progression.json"
 TOKEN = "opaque-token-for-hcc-asp"
+WORKDIRS: dict[str, Path] = {}
 PREFETCH_TYPES = {
     "observations": "Observation",
     "conditions": "Condition",
@@ -80,11 +82,14 @@ class FhirServer:
                 outer.seen.append((self.path, self.headers.get("Authorization")))
                 status, body = outer.answer(self.path, self.headers.get("Authorization"))
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/fhir+json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/fhir+json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the service gave up waiting (the timeout test)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -134,7 +139,9 @@ def fhir_server() -> Iterator[FhirServer]:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("service-fhir")
     options = ["--guideline", "asco-2024", "--guideline", "esmo-2025", "--fhir-timeout", "0.5"]
+    options += ["--feedback-file", str(workdir / "feedback.jsonl")]
     with running_service(*options, workdir=workdir) as base:
+        WORKDIRS[base] = workdir
         yield base
 
 
@@ -280,3 +287,20 @@ def test_the_prefetch_keys_sent_by_these_tests_are_the_discovery_keys():
     from hcc_asp.service.fhir import PREFETCH
 
     assert set(PREFETCH) == {"patient", *PREFETCH_TYPES}
+
+
+@needs_reader
+def test_feedback_on_a_card_names_what_the_card_said(service):
+    body = view(patient_id(), prefetch=prefetch_of(example_resources()))
+    card = post(service, "hcc-asp-therapy", body).json()["cards"][0]
+    entry = {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-11-30T10:00:00Z",
+    }
+    url = f"{service}/cds-services/hcc-asp-therapy/feedback"
+    assert httpx.post(url, json={"feedback": [entry]}, timeout=10).status_code == 200
+    lines = [json.loads(x) for x in (WORKDIRS[service] / "feedback.jsonl").read_text().splitlines()]
+    assert lines[-1]["card"] == card["uuid"]
+    assert lines[-1]["cardSaid"]["summary"] == card["summary"]
+    assert lines[-1]["cardSaid"]["patient"] == patient_id()

@@ -447,6 +447,19 @@ class Engine:
                     )
                     if card is not None:
                         built.append(card)
+        self.store.remember_cards(
+            {
+                card.uuid: {
+                    "service": service.id,
+                    "patient": context.patientId,
+                    "indicator": card.indicator,
+                    "summary": card.summary,
+                    "source": card.source.label,
+                }
+                for card in built
+                if card.uuid
+            }
+        )
         return wire(CardsResponse(cards=built))
 
     # --- explanation pages ----------------------------------------------------------------------
@@ -590,7 +603,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         authorize(request, f"/cds-services/{service_id}/feedback")
         data = parse_json(await request.body(), settings.max_json_depth)
         received = _validate(FeedbackRequest, data)
-        entries = [e.model_dump(mode="json", exclude_none=True) for e in received.feedback]
+        engine = holder["engine"]
+        entries = []
+        for entry in received.feedback:
+            line = entry.model_dump(mode="json", exclude_none=True)
+            said = engine.store.card(entry.card)
+            if said is not None:
+                line["cardSaid"] = said  # what the card said, for the concordance audit
+            entries.append(line)
         count = await run_in_threadpool(
             feedback.append, settings.feedback_file, service_id, entries
         )

@@ -6,7 +6,9 @@ file in the operator's folder (mode 0600), named by an unguessable token (an HMA
 instance and the data under the service's secret), and dropped after a time to live. The page is
 computed when the link is opened (``recommend``, ``explain``, ``compare`` over the same patient),
 so building the cards stays fast. The token is the only key: whoever has the link can read that
-explanation until it expires, as with any deep link an EHR shows.
+explanation until it expires, as with any deep link an EHR shows. What each card said (guideline,
+regimen, indicator, summary) is kept the same way under its uuid, so that the feedback log can
+name the card a clinician accepted or overrode.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class ExplanationStore:
@@ -44,23 +47,34 @@ class ExplanationStore:
     def save(self, hook_instance: str, record: dict[str, Any]) -> str:
         """Keep the record (patient data, guidelines) and return its token."""
         token = self.token(hook_instance, record)
-        path = self.folder / f"{token}.json"
-        if not path.exists():
-            partial = self.folder / f".{token}.{os.getpid()}.tmp"
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(record, handle, ensure_ascii=False)
-            os.replace(partial, path)
-        else:
-            os.utime(path)
+        self._write(f"{token}.json", record)
         self.prune()
         return token
 
-    def load(self, token: str) -> dict[str, Any] | None:
-        """The record of a token, or None when it is unknown, malformed or expired."""
-        if not _TOKEN.match(token):
+    def remember_cards(self, cards: dict[str, dict[str, Any]]) -> None:
+        """Keep what each card said (by card uuid), for the feedback log to name it."""
+        for card_uuid, said in cards.items():
+            if _UUID.match(card_uuid):
+                self._write(f"card-{card_uuid}.json", said)
+
+    def card(self, card_uuid: str) -> dict[str, Any] | None:
+        """What a card said, when it is still kept (None for an unknown or expired uuid)."""
+        if not _UUID.match(card_uuid):
             return None
-        path = self.folder / f"{token}.json"
+        return self._read(self.folder / f"card-{card_uuid}.json")
+
+    def _write(self, name: str, record: dict[str, Any]) -> None:
+        path = self.folder / name
+        if path.exists():
+            os.utime(path)
+            return
+        partial = self.folder / f".{name}.{os.getpid()}.tmp"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, ensure_ascii=False)
+        os.replace(partial, path)
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
         try:
             if time.time() - path.stat().st_mtime > self.ttl:
                 return None
@@ -68,6 +82,12 @@ class ExplanationStore:
         except (OSError, ValueError):
             return None
         return record
+
+    def load(self, token: str) -> dict[str, Any] | None:
+        """The record of a token, or None when it is unknown, malformed or expired."""
+        if not _TOKEN.match(token):
+            return None
+        return self._read(self.folder / f"{token}.json")
 
     def prune(self) -> None:
         """Delete the records whose time to live has passed."""
