@@ -292,7 +292,7 @@ class Engine:
         from hcc_asp.api import guideline_list
         from hcc_asp.engine import default_guideline
         from hcc_asp.recommend import resolve_guideline
-        from hcc_asp.vocabulary import regimens
+        from hcc_asp.vocabulary import regimen_aliases, regimens
 
         self.settings = settings
         kb = settings.kb
@@ -311,6 +311,7 @@ class Engine:
         }
         self.vocabulary = regimens(kb)
         self.names = {r.id: r.name for r in self.vocabulary}
+        self.aliases = regimen_aliases(kb)
         self.drugs = {r.id: tuple(d for d, _ in r.drugs) for r in self.vocabulary}
         folder = settings.explanation_dir or Path(tempfile.mkdtemp(prefix="hcc-asp-explain-"))
         self.store = ExplanationStore(
@@ -335,6 +336,8 @@ class Engine:
         for guideline in self.guidelines:
             recommend(empty, guideline, self.settings.kb)
         compare(empty, (), self.settings.kb)
+        with contextlib.suppress(Exception):  # loads the FHIR models (the reader may be absent)
+            fhir.read_patient([{"resourceType": "Patient", "id": "warm-up"}], aliases=self.aliases)
         first = self.vocabulary[0].id
         # Not a daemon: a clingo solve must not be cut off by the interpreter's exit.
         threading.Thread(
@@ -363,7 +366,7 @@ class Engine:
                 settings.fhir_timeout_seconds,
                 settings.fhir_max_pages,
             )
-            read = fhir.read_patient(resources, as_of=date.today())
+            read = fhir.read_patient(resources, as_of=date.today(), aliases=self.aliases)
         except fhir.RequestProblem as error:
             raise ServiceError(400, error.problems) from None
         except fhir.DataUnavailable as error:

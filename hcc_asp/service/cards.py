@@ -130,8 +130,9 @@ def _derived_line(document: dict[str, Any]) -> str:
 def _entry_lines(entry: dict[str, Any], names: dict[str, str], full: bool = True) -> list[str]:
     """Markdown lines for one regimen: status, recommendation, evidence, reasons, to do.
 
-    ``full`` adds the cautions and unconfirmed provenance; a regimen that is not offered is
-    listed without them on a guideline card (they are on its explanation page).
+    ``full`` (an order card, about one regimen) adds the cautions that could not be assessed and
+    the unconfirmed provenance; a guideline card says those once for all its regimens
+    (:func:`_said_once`), and a regimen it does not offer is listed with its reasons only.
     """
     name = names.get(entry["regimen"], entry["regimen"])
     status = entry["status"]
@@ -158,6 +159,8 @@ def _entry_lines(entry: dict[str, Any], names: dict[str, str], full: bool = True
         keys = ", ".join(f"`{k}`" for k in entry["missing"])
         lines.append(f"  - to record (unknown, not assumed): {keys}")
     lines.extend(f"  - caution: {c['text']}" for c in entry.get("cautions", []))
+    if not full:
+        return lines
     unassessed = [c["text"] for c in entry.get("cautions_unassessed", []) if c.get("text")]
     lines.extend(f"  - caution not assessed (data missing): {t}" for t in unassessed)
     for what, why in entry.get("unconfirmed", {}).items():
@@ -171,6 +174,35 @@ _SECTIONS = (
     ("contraindicated", "Contraindicated"),
     ("not_recommended", "Not offered now"),
 )
+
+
+def _said_once(entries: Sequence[dict[str, Any]], names: dict[str, str]) -> list[str]:
+    """Cautions not assessed and unconfirmed provenance of the offered regimens, each said once.
+
+    The same remark often applies to many regimens of one guideline; it is listed once with the
+    regimens it concerns.
+    """
+    remarks: dict[str, dict[str, list[str]]] = {"unassessed": {}, "unconfirmed": {}}
+    for entry in entries:
+        if entry["status"] not in OFFERED:
+            continue
+        name = plain_name(names.get(entry["regimen"], entry["regimen"]))
+        for caution in entry.get("cautions_unassessed", []):
+            if caution.get("text"):
+                remarks["unassessed"].setdefault(caution["text"], []).append(name)
+        for what, why in entry.get("unconfirmed", {}).items():
+            remarks["unconfirmed"].setdefault(f"{what}: {why}", []).append(name)
+    lines: list[str] = []
+    titles = {
+        "unassessed": "**Cautions not assessed** (the data they need are unknown)",
+        "unconfirmed": "**Not confirmed from the source**",
+    }
+    for kind, found in remarks.items():
+        if found:
+            lines.append(titles[kind])
+            lines.extend(f"- {text} ({', '.join(regimens)})" for text, regimens in found.items())
+            lines.append("")
+    return lines
 
 
 def recommend_detail(
@@ -193,6 +225,7 @@ def recommend_detail(
         lines.append("**To record** (unknown values are never assumed): ")
         lines.append(", ".join(f"`{k}`" for k in missing))
         lines.append("")
+    lines.extend(_said_once(document["regimens"], names))
     for note in document.get("notes", []):
         lines.append(f"Note: {note['text']}")
     if patient_values:

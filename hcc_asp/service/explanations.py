@@ -19,12 +19,18 @@ import hmac
 import json
 import os
 import re
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+#: The folder is swept for expired records at most this often per process.
+PRUNE_EVERY_SECONDS = 60
 
 
 class ExplanationStore:
@@ -35,6 +41,8 @@ class ExplanationStore:
         self.folder = folder
         self.ttl = ttl_seconds
         self._secret = secret.encode("utf-8")
+        self._pruned = 0.0
+        self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o700)
 
@@ -68,7 +76,7 @@ class ExplanationStore:
         if path.exists():
             os.utime(path)
             return
-        partial = self.folder / f".{name}.{os.getpid()}.tmp"
+        partial = self.folder / f".{name}.{uuid.uuid4().hex}.tmp"  # one per writer thread
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False)
@@ -90,8 +98,13 @@ class ExplanationStore:
         return self._read(self.folder / f"{token}.json")
 
     def prune(self) -> None:
-        """Delete the records whose time to live has passed."""
-        limit = time.time() - self.ttl
+        """Delete the records whose time to live has passed (at most once a minute)."""
+        now = time.time()
+        with self._lock:
+            if now - self._pruned < PRUNE_EVERY_SECONDS:
+                return
+            self._pruned = now
+        limit = now - self.ttl
         for path in self.folder.glob("*.json"):
             try:
                 if path.stat().st_mtime < limit:

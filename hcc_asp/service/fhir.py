@@ -224,7 +224,7 @@ class ReaderMissing(Exception):
     """The build has no FHIR reader for the patient input (``hcc_asp.patient.fhir``)."""
 
 
-def read_patient(resources: list[dict[str, Any]], as_of: Any = None) -> Any:
+def read_patient(resources: list[dict[str, Any]], as_of: Any = None, aliases: Any = None) -> Any:
     """The Patient model (and the resource each value came from) read from FHIR resources.
 
     The mapping is the patient input's own (``hcc_asp.patient.fhir.patient_from_fhir``): the
@@ -234,4 +234,4 @@ def read_patient(resources: list[dict[str, Any]], as_of: Any = None) -> Any:
         from hcc_asp.patient.fhir import patient_from_fhir
     except ImportError:
         raise ReaderMissing("this build of hcc-asp cannot read FHIR patients yet") from None
-    return patient_from_fhir(resources, as_of=as_of)
+    return patient_from_fhir(resources, as_of=as_of, aliases=aliases)
