@@ -133,8 +133,13 @@ def test_order_of_sorafenib_when_immunotherapy_is_offered_warns_and_suggests_rep
         "description": "Remove the draft order MedicationRequest/draft-0",
         "resourceId": "MedicationRequest/draft-0",
     }
-    created = [a["resource"]["medicationCodeableConcept"]["text"] for a in actions[1:]]
-    assert created == ["atezolizumab", "bevacizumab"]
+    created = [a["resource"]["medicationCodeableConcept"] for a in actions[1:]]
+    assert [c["text"] for c in created] == ["atezolizumab", "bevacizumab"]
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    assert [c["coding"] for c in created] == [
+        [{"system": rxnorm, "code": "1792776", "display": "atezolizumab"}],
+        [{"system": rxnorm, "code": "253337", "display": "bevacizumab"}],
+    ]
     assert asco["links"][0]["url"].endswith("/asco-2024/sorafenib")
 
 
@@ -148,6 +153,17 @@ def test_order_of_a_contraindicated_regimen_is_critical(engine):
     assert "atezolizumab + bevacizumab is contraindicated" in asco["summary"]
     labels = [s["label"] for s in asco["suggestions"]]
     assert "Replace with sorafenib (Rec 1.2)" in labels
+
+
+def test_a_draft_order_coded_only_in_rxnorm_is_recognised(engine):
+    patient = load_patient(str(EXAMPLES / "first-line-complete.yaml"))
+    context = order("")
+    coding = {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "495881"}
+    medication = context["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"]
+    medication.clear()
+    medication["coding"] = [coding]
+    asco, _ = cards(engine, "hcc-asp-order-select", patient, context)
+    assert asco["summary"].startswith("ASCO 2024 does not offer sorafenib now")
 
 
 def test_orders_of_drugs_outside_hcc_therapy_get_no_card(engine):

@@ -203,9 +203,12 @@ def test_patient_view_from_prefetch_gives_one_valid_card_per_guideline(service):
     assert [c["summary"].split(":")[0] for c in cards] == ["ASCO 2024", "ESMO 2025"]
     for card in cards:
         assert_card_shape(card)
+        # the patient's values name the resource they came from
+        assert "`labs.bilirubin_umol_l` = 22.0 (Observation/lab-bili, " in card["detail"]
     page = httpx.get(cards[0]["links"][0]["url"], timeout=60)
     assert page.status_code == 200
     assert "sorafenib" in page.text.lower()
+    assert "Observation/lab-bili" in page.text  # provenance travels to the explanation
 
 
 @needs_reader
@@ -281,6 +284,9 @@ def test_order_select_of_a_regimen_not_offered_says_why_not(service):
         assert_card_shape(card)
         assert card["indicator"] in ("warning", "critical")
         assert "sorafenib" in card["summary"].lower()
+    why_not = httpx.get(cards[0]["links"][0]["url"], timeout=60)
+    assert why_not.status_code == 200
+    assert "sorafenib" in why_not.text and "MedicationRequest/sorafenib-1" in why_not.text
 
 
 def test_the_prefetch_keys_sent_by_these_tests_are_the_discovery_keys():

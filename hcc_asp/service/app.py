@@ -246,7 +246,14 @@ def _validate(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
 
 
 def patient_values(patient: Any) -> list[tuple[str, str]]:
-    """The patient's given values as ``(key path, value)``: what the answer was computed from."""
+    """The patient's given values as ``(key path, value)``: what the answer was computed from.
+
+    A value read from the health record names its resource and date, as ``explain`` does
+    (``22.0 (Observation/lab-bili, 2026-11-20)``).
+    """
+    from hcc_asp.patient.sources import source_for
+
+    sources = patient.sources()
     values = []
     for path in patient.given_paths():
         if path == "id":
@@ -254,8 +261,37 @@ def patient_values(patient: Any) -> list[tuple[str, str]]:
         value: Any = patient
         for part in path.split("."):
             value = _member(value, part)
-        values.append((path, _shown(value)))
+        shown = _shown(value)
+        source = source_for(path, sources)
+        if source is None and path == "prior_therapies":
+            source = source_for("prior_therapies[0].regimen", sources)
+        values.append((path, f"{shown} ({source.label()})" if source is not None else shown))
     return values
+
+
+def sources_record(patient: Any) -> dict[str, Any]:
+    """The patient's sources as JSON, kept with the explanation data (empty for a file)."""
+    return {key: source.as_json() for key, source in sorted(patient.sources().items())}
+
+
+def patient_from_record(record: dict[str, Any]) -> Any:
+    """The patient of an explanation record, with the sources of its values."""
+    from hcc_asp.patient import patient_from_data
+    from hcc_asp.patient.sources import Source
+
+    patient = patient_from_data(record["patient"])
+    patient.set_sources(
+        {
+            key: Source(
+                references=tuple(item["references"]),
+                element=item.get("element", ""),
+                date=item.get("date"),
+                stale=bool(item.get("stale", False)),
+            )
+            for key, item in record.get("sources", {}).items()
+        }
+    )
+    return patient
 
 
 def _member(model: Any, name: str) -> Any:
@@ -396,6 +432,7 @@ class Engine:
         kb = self.settings.kb
         record = {
             "patient": patient.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "sources": sources_record(patient),
             "guidelines": self.guidelines,
         }
         token = self.store.save(request.hookInstance, record)
@@ -471,14 +508,13 @@ class Engine:
         """The page behind a card link: media type and body (404 when expired or unknown)."""
         from hcc_asp.compare import compare
         from hcc_asp.explain import UnknownRegimenError, explain
-        from hcc_asp.patient import patient_from_data
         from hcc_asp.recommend import recommend
 
         record = self.store.load(token)
         if record is None:
             raise ServiceError(404, ["explanation: unknown or expired link"], "not-found")
         kb = self.settings.kb
-        patient = patient_from_data(record["patient"])
+        patient = patient_from_record(record)
         if guideline == "compare" and regimen is None:
             return page("compare", compare(patient, (), kb))
         if guideline not in record["guidelines"]:

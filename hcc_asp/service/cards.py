@@ -403,13 +403,29 @@ def compare_card(
     )
 
 
+def _medication_concept(drug: str) -> dict[str, Any]:
+    """The drug in words, with its RxNorm code where the FHIR mapping table has a verified one."""
+    from hcc_asp.patient.fhir.mapping import SYSTEMS, table
+
+    codings = [
+        {"system": SYSTEMS["rxnorm"], "code": row.code, "display": row.display}
+        for row in table()
+        if row.kind == "medication"
+        and row.system == "rxnorm"
+        and row.target == "drug"
+        and row.value == drug
+        and row.verified
+    ]
+    return {"coding": codings, "text": drug} if codings else {"text": drug}
+
+
 def _medication_request(drug: str, patient_id: str, draft: dict[str, Any]) -> dict[str, Any]:
-    """A draft MedicationRequest for one drug (named in words: no code the KB cannot vouch for)."""
+    """A draft MedicationRequest for one drug (coded only with a verified RxNorm code)."""
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": draft.get("intent", "order"),
-        "medicationCodeableConcept": {"text": drug},
+        "medicationCodeableConcept": _medication_concept(drug),
         "subject": {"reference": f"Patient/{patient_id}"},
     }
     for key in ("encounter", "requester"):

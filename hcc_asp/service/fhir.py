@@ -14,20 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-#: The LOINC codes of the Observations the KB reads (``../shared/clinical/fhir-codes.md``):
-#: bilirubin (mass, moles), albumin, INR (lab, point of care), AFP (two codes), platelets,
-#: ECOG. Used only to narrow the Observation query the EHR is asked for.
-OBSERVATION_CODES = (
-    "1975-2",
-    "14631-6",
-    "1751-7",
-    "6301-6",
-    "34714-6",
-    "1834-1",
-    "53962-7",
-    "777-3",
-    "26515-7",
-    "89247-1",
+from hcc_asp.patient.fhir.mapping import SYSTEMS, table
+
+#: The LOINC codes of the Observations the patient reader maps (its table, ``mapping.csv``:
+#: bilirubin, albumin, INR, AFP, platelets, ECOG, weight), in table order. Used only to narrow
+#: the Observation query the EHR is asked for; the reader decides what each one means.
+OBSERVATION_CODES = tuple(
+    dict.fromkeys(r.code for r in table() if r.kind == "observation" and r.system == "loinc")
 )
 
 _PATIENT = "{{context.patientId}}"
@@ -36,7 +29,7 @@ _PATIENT = "{{context.patientId}}"
 PREFETCH: dict[str, str] = {
     "patient": f"Patient/{_PATIENT}",
     "observations": f"Observation?patient={_PATIENT}&code="
-    + ",".join(f"http://loinc.org|{code}" for code in OBSERVATION_CODES),
+    + ",".join(f"{SYSTEMS['loinc']}|{code}" for code in OBSERVATION_CODES),
     "conditions": f"Condition?patient={_PATIENT}",
     "medicationRequests": f"MedicationRequest?patient={_PATIENT}",
     "medicationStatements": f"MedicationStatement?patient={_PATIENT}",
@@ -221,7 +214,7 @@ def gather(
 
 
 class ReaderMissing(Exception):
-    """The build has no FHIR reader for the patient input (``hcc_asp.patient.fhir``)."""
+    """The FHIR reader's libraries are not installed (the ``fhir`` extra)."""
 
 
 def read_patient(resources: list[dict[str, Any]], as_of: Any = None, aliases: Any = None) -> Any:
@@ -230,8 +223,9 @@ def read_patient(resources: list[dict[str, Any]], as_of: Any = None, aliases: An
     The mapping is the patient input's own (``hcc_asp.patient.fhir.patient_from_fhir``): the
     service adds nothing to it. Raises ``PatientError`` (one line per problem) for bad FHIR.
     """
+    from hcc_asp.patient.fhir import patient_from_fhir
+
     try:
-        from hcc_asp.patient.fhir import patient_from_fhir
-    except ImportError:
-        raise ReaderMissing("this build of hcc-asp cannot read FHIR patients yet") from None
-    return patient_from_fhir(resources, as_of=as_of, aliases=aliases)
+        return patient_from_fhir(resources, as_of=as_of, aliases=aliases)
+    except ImportError as error:  # the [fhir] extra (fhir.resources) is not installed
+        raise ReaderMissing(f"reading FHIR needs pip install 'hcc-asp[fhir]' ({error})") from None

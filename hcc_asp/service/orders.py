@@ -5,7 +5,9 @@ MedicationRequests of the ordering session are read together, and the regimens o
 vocabulary they make up are found; with ``order-select`` only the regimens that contain a newly
 selected drug are checked. A drug is recognised by its name in the medication's text or coding
 display (the drug ids and regimen aliases of ``kb/vocabulary.lp``); a drug the KB does not know
-(anything that is not HCC systemic therapy) is ignored, so those orders get no card.
+(anything that is not HCC systemic therapy) is ignored, so those orders get no card. A drug is
+also recognised by its RxNorm code, through the rows of the FHIR mapping table
+(``hcc_asp/patient/fhir/mapping.csv``) that name a KB drug.
 """
 
 from __future__ import annotations
@@ -40,6 +42,22 @@ class OrderedRegimen:
     drafts: tuple[dict[str, Any], ...]
 
 
+def _coded_drugs(resource: dict[str, Any]) -> set[str]:
+    """KB drugs named by the medication's codes (RxNorm rows of the FHIR mapping table)."""
+    from hcc_asp.patient.fhir.mapping import rows_for
+
+    concept = resource.get("medicationCodeableConcept")
+    codings = concept.get("coding", []) if isinstance(concept, dict) else []
+    drugs = set()
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict):
+            system, code = coding.get("system"), coding.get("code")
+            for row in rows_for("medication", str(system or ""), str(code or "")):
+                if row.target == "drug":
+                    drugs.add(row.value)
+    return drugs
+
+
 def _medication_words(resource: dict[str, Any]) -> str:
     """Every name the MedicationRequest gives its medication, lower case, space separated."""
     texts: list[str] = []
@@ -69,6 +87,7 @@ def read_drafts(bundle: dict[str, Any], vocabulary: Sequence[Regimen]) -> list[D
             continue
         words = _medication_words(resource)
         drugs = {d for d in drug_names if _contains(words, d.replace("_", " "))}
+        drugs |= _coded_drugs(resource) & set(drug_names)
         regimens = {r.id for r in vocabulary if any(_contains(words, alias) for alias in r.aliases)}
         for regimen in vocabulary:
             if regimen.id in regimens:
