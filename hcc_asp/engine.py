@@ -60,17 +60,24 @@ def ground_and_solve(
     arguments: Sequence[str] = (),
     statements: Sequence[Any] | None = None,
     shown: bool = False,
+    text: str | None = None,
 ) -> tuple[list[Symbol], list[str]]:
     """Load the KB root file (and extra programs), add facts, ground, solve; return all atoms.
 
-    ``statements`` (parsed AST, e.g. the KB with explanation shadows) replaces the root file;
-    ``shown`` returns only the shown atoms (``kb/show.lp``), which is all `recommend` reads.
+    ``statements`` (parsed AST, e.g. the KB with explanation shadows) or ``text`` (program text
+    from ``hcc_asp.program.compiled``, the cached form) replaces the root file; ``shown`` returns
+    only the shown atoms (``kb/show.lp``), which is all `recommend` reads.
     The KB is stratified, so there is exactly one stable model; no model means the KB is broken.
     """
+    facts = list(facts)
     messages: list[str] = []
     ctl = new_control(arguments, messages)
     try:
-        if statements is None:
+        if text is not None:
+            from hcc_asp.loader import add_text
+
+            add_text(ctl, text)
+        elif statements is None:
             ctl.load(str(kb_dir(kb) / ROOT_FILE))
         else:
             from hcc_asp.program import add_to
@@ -81,6 +88,9 @@ def ground_and_solve(
         add_facts(ctl, facts)
         ctl.ground([("base", [])], context=Context())
     except RuntimeError as error:
+        if text is not None:
+            # The cached text has no file locations: load the KB's own files for the message.
+            return ground_and_solve(kb, facts, programs, arguments, shown=shown)
         detail = "; ".join(messages) or str(error)
         raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
     atoms: list[Symbol] = []
@@ -104,7 +114,7 @@ class Catalogue:
     """Everything the KB states independently of any patient.
 
     Guidelines, recommendations, evidence, safety statements and the words for them; read once
-    per KB folder.
+    per KB folder and kept in the disk cache (``hcc_asp.cache``) between processes.
     """
 
     guidelines: dict[str, dict[str, Any]] = field(default_factory=dict)  # key: guideline atom
@@ -122,14 +132,91 @@ class Catalogue:
     dose_text: dict[str, str] = field(default_factory=dict)
     #: the closed vocabulary of unconfirmed/4 fields (besides each edition's grading keys)
     unconfirmed_fields: dict[str, str] = field(default_factory=dict)
-    atoms: list[Symbol] = field(default_factory=list)
+    kb: Path | None = None
+    _atoms: list[Symbol] | None = field(default=None, repr=False)
+
+    @property
+    def atoms(self) -> list[Symbol]:
+        """Every atom of the KB's model without a patient (solved on first use: `check` only)."""
+        if self._atoms is None:
+            self._atoms, _ = ground_and_solve(self.kb)
+        return self._atoms
+
+
+#: Catalogue fields whose values hold clingo Symbols, and where (kept as text in the cache).
+_PLAIN_FIELDS = (
+    "guidelines",
+    "guideline_atom",
+    "action_text",
+    "note_text",
+    "qualifying_text",
+    "not_encoded",
+    "dose_text",
+    "unconfirmed_fields",
+)
+
+
+def _encode_catalogue(cat: Catalogue) -> dict[str, Any]:
+    """The catalogue as JSON data: Symbols as their text, tuple keys as lists."""
+    data: dict[str, Any] = {name: getattr(cat, name) for name in _PLAIN_FIELDS}
+    data["recs"] = [
+        [
+            g,
+            rec_id,
+            {**rec, "excludes": [str(s) for s in rec["excludes"]]} if "excludes" in rec else rec,
+        ]
+        for (g, rec_id), rec in cat.recs.items()
+    ]
+    data["condition_label"] = [[str(k), v] for k, v in cat.condition_label.items()]
+    data["condition_code"] = [[str(k), v] for k, v in cat.condition_code.items()]
+    data["safety"] = {
+        code: {**entry, "condition": str(entry["condition"])} if "condition" in entry else entry
+        for code, entry in cat.safety.items()
+    }
+    data["preference"] = {
+        code: {**entry, "condition": str(entry["condition"])} if "condition" in entry else entry
+        for code, entry in cat.preference.items()
+    }
+    return data
+
+
+def _decode_catalogue(data: dict[str, Any], kb: Path | None) -> Catalogue:
+    """Invert ``_encode_catalogue`` (``clingo.parse_term`` turns the texts back into Symbols)."""
+    term = clingo.parse_term
+    cat = Catalogue(kb=kb, **{name: data[name] for name in _PLAIN_FIELDS})
+    for g, rec_id, rec in data["recs"]:
+        if "excludes" in rec:
+            rec["excludes"] = [term(s) for s in rec["excludes"]]
+        cat.recs[(g, rec_id)] = rec
+    cat.condition_label = {term(k): v for k, v in data["condition_label"]}
+    cat.condition_code = {term(k): v for k, v in data["condition_code"]}
+    for table in ("safety", "preference"):
+        entries = data[table]
+        for entry in entries.values():
+            if "condition" in entry:
+                entry["condition"] = term(entry["condition"])
+        setattr(cat, table, entries)
+    return cat
 
 
 @lru_cache(maxsize=8)
 def catalogue(kb: Path | None = None) -> Catalogue:
-    """Return the catalogue of the KB (solved once without a patient)."""
+    """Return the catalogue of the KB: from the disk cache, else solved once without a patient."""
+    from hcc_asp import cache
+
+    return cache.cached(
+        kb,
+        "catalogue",
+        lambda: build_catalogue(kb),
+        _encode_catalogue,
+        lambda data: _decode_catalogue(data, kb),
+    )
+
+
+def build_catalogue(kb: Path | None = None) -> Catalogue:
+    """Solve the KB without a patient and gather its statements (what the cache keeps)."""
     atoms, _ = ground_and_solve(kb)
-    cat = Catalogue(atoms=atoms)
+    cat = Catalogue(kb=kb, _atoms=atoms)
     recs: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {
             "regimens": [],
@@ -213,7 +300,7 @@ def catalogue(kb: Path | None = None) -> Catalogue:
             cat.preference.setdefault(args[0].name, {})[key] = _text(args[1])
         elif name == "dose_text":
             cat.dose_text[args[0].name] = args[1].string
-    cat.recs = dict(recs)
+    cat.recs = {key: {**rec, "trials_for": dict(rec["trials_for"])} for key, rec in recs.items()}
     return cat
 
 
@@ -243,21 +330,28 @@ def key_text(symbol: Symbol) -> str:
     return str(symbol)
 
 
-@dataclass
 class Answer:
-    """The atoms of one patient's stable model, indexed by predicate."""
+    """The atoms of one patient's stable model, indexed by predicate name in one pass.
 
-    atoms: list[Symbol]
+    A group is split by arity and sorted on first use: a caller reads a handful of predicates out
+    of thousands, so the rest are never touched again.
+    """
 
-    def __post_init__(self) -> None:
-        """Index the atoms by name and arity."""
-        self.by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
-        for atom in self.atoms:
-            if atom.type == clingo.SymbolType.Function:
-                self.by_signature[(atom.name, len(atom.arguments))].append(atom)
-        for group in self.by_signature.values():
-            group.sort()
+    def __init__(self, atoms: list[Symbol], by_name: dict[str, list[Symbol]] | None = None) -> None:
+        """Index the atoms by name (``by_name``: an index the caller already built)."""
+        self.atoms = atoms
+        if by_name is None:
+            by_name = defaultdict(list)
+            for atom in atoms:
+                if atom.type == clingo.SymbolType.Function:
+                    by_name[atom.name].append(atom)
+        self.by_name = by_name
+        self._groups: dict[tuple[str, int], list[Symbol]] = {}
 
     def get(self, name: str, arity: int) -> list[Symbol]:
         """Return the atoms of name/arity, sorted."""
-        return self.by_signature.get((name, arity), [])
+        group = self._groups.get((name, arity))
+        if group is None:
+            group = sorted(a for a in self.by_name.get(name, ()) if len(a.arguments) == arity)
+            self._groups[(name, arity)] = group
+        return group

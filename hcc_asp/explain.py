@@ -37,8 +37,8 @@ from hcc_asp.facts import (
     unscaled,
     value_symbol,
 )
+from hcc_asp.loader import FIRED, Compiled, add_text, compiled
 from hcc_asp.preference import CHOICE, order_of
-from hcc_asp.program import Program, add_to, is_fired, parse
 from hcc_asp.recommend import (
     Answer,
     InputConflictError,
@@ -68,6 +68,9 @@ HIDDEN = frozenset(
 )
 INPUT = frozenset({("value", 2), ("given", 1), ("prior", 3), ("patient", 1)})
 MAX_DEPTH = 14
+FIRED_PREFIX = FIRED + "__"
+#: One derivation of an atom: rule id, positive body atoms, negative body atoms.
+Support = tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]
 MAX_SETS = 8
 
 
@@ -88,27 +91,46 @@ def _signature(atom: Symbol) -> tuple[str, int]:
 class Explainer:
     """Build derivation trees from one solve of the KB with shadow rules."""
 
-    def __init__(self, program: Program, atoms: Sequence[Symbol], kb: Path | None) -> None:
-        """Index the shadow atoms: head -> [(rule id, positive body, negative body)]."""
+    def __init__(self, program: Compiled, atoms: Sequence[Symbol], kb: Path | None) -> None:
+        """Index the model once: true atoms by predicate, shadow atoms by the head they derive.
+
+        A shadow atom is unpacked only when its head is shown (a tree visits a few hundred of the
+        thousands of atoms); facts carry no shadow and are found in ``program.facts``.
+        """
         self.program = program
         self.kb = kb
         self.catalogue = catalogue(kb)
-        self.true = set()
-        self.support: dict[Symbol, list[tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]]] = (
-            defaultdict(list)
-        )
-        order = {rule_id: index for index, rule_id in enumerate(program.rules)}
+        self._fired: dict[Symbol, list[Sequence[Symbol]]] = defaultdict(list)
+        self._supports: dict[Symbol, list[Support]] = {}
+        self._order = {rule_id: index for index, rule_id in enumerate(program.rules)}
+        by_name: dict[str, list[Symbol]] = defaultdict(list)
+        true: list[Symbol] = []
         for atom in atoms:
-            if is_fired(atom):
-                rule_id, head, positive, negative = atom.arguments
-                self.support[head].append(
-                    (rule_id.string, tuple(positive.arguments), tuple(negative.arguments))
-                )
-            else:
-                self.true.add(atom)
-        for supports in self.support.values():
-            supports.sort(key=lambda s: (order.get(s[0], 10**9), s))
+            name = atom.name
+            if name.startswith(FIRED_PREFIX):
+                arguments = atom.arguments
+                if len(arguments) == 4:
+                    self._fired[arguments[1]].append(arguments)
+                    continue
+            true.append(atom)
+            by_name[name].append(atom)
+        #: the patient's answer (the model without the shadows), sharing this index
+        self.answer = Answer(true, by_name)
         self.guideline_atoms = set(self.catalogue.guidelines)
+
+    def supports(self, atom: Symbol) -> list[Support]:
+        """Every derivation of a true atom: (rule id, positive body, negative body), rule order."""
+        found = self._supports.get(atom)
+        if found is None:
+            found = [
+                (rule_id.string, tuple(positive.arguments), tuple(negative.arguments))
+                for rule_id, _, positive, negative in self._fired.get(atom, ())
+            ]
+            facts = self.program.facts.get(str(atom)) if self.program.facts else None
+            found.extend((rule_id, (), ()) for rule_id in facts or ())
+            found.sort(key=lambda s: (self._order.get(s[0], 10**9), s))
+            self._supports[atom] = found
+        return found
 
     # words -----------------------------------------------------------------------------------
     def render_term(self, term: Symbol) -> str:
@@ -210,7 +232,7 @@ class Explainer:
             elif signature == ("given", 1):
                 node["key"] = atom.arguments[0].string
             return node
-        supports = self.support.get(atom, [])
+        supports = self.supports(atom)
         if not supports:
             node.update(rule=None, source="", because=[])
             return node
@@ -241,7 +263,7 @@ class Explainer:
             if _signature(atom) in HIDDEN or atom in path:
                 continue
             if _is_internal(atom):
-                for _rule, pos, neg in self.support.get(atom, []):
+                for _rule, pos, neg in self.supports(atom):
                     out.extend(self.children(pos, neg, path | {atom}, depth + 1))
                 continue
             out.append(self.node(atom, path, depth))
@@ -266,19 +288,18 @@ class Explainer:
     def atoms(self, name: str, arity: int, **fixed: Symbol) -> list[Symbol]:
         """True atoms of name/arity whose leading arguments equal the given ones (positionally)."""
         values = list(fixed.values())
-        return sorted(
-            a
-            for a in self.true
-            if a.match(name, arity) and list(a.arguments[: len(values)]) == values
-        )
+        group = self.answer.get(name, arity)
+        if not values:
+            return list(group)
+        return [a for a in group if a.arguments[: len(values)] == values]
 
 
 def _solve_with_shadows(
     patient: Any, kb: Path | None, guideline_atom: str
-) -> tuple[Program, list[Symbol]]:
-    program = parse(kb)
-    statements = program.only(program.explained, [guideline_atom])
-    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), statements=statements)
+) -> tuple[Compiled, list[Symbol]]:
+    program = compiled(kb, explained=True)
+    text = program.text([guideline_atom], explained=True)
+    atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), text=text)
     return program, atoms
 
 
@@ -296,7 +317,7 @@ def explain(
     guideline_atom = resolve_guideline(guideline, kb)
     program, atoms = _solve_with_shadows(patient, kb, guideline_atom)
     explainer = Explainer(program, atoms, kb)
-    answer = Answer([a for a in atoms if not is_fired(a)])
+    answer = explainer.answer
     if answer.get("input_conflict", 3):
         recommend(patient, guideline, kb)  # raises InputConflictError with the KB's lines
         raise InputConflictError(["the patient file contradicts itself"])  # nocoverage
@@ -448,9 +469,8 @@ def would_change_if(
     for key in schema_keys():
         inputs.extend(Function("key_section", [String(key), String(s)]) for s in sections(key))
     inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
-    program = parse(kb)
     ctl = new_control(["--opt-mode=optN", "0"])
-    add_to(ctl, program.only(program.statements, [guideline_atom]))
+    add_text(ctl, compiled(kb).text([guideline_atom]))
     ctl.load(str(queries_dir() / "whatif.lp"))
     add_facts(ctl, inputs)
     ctl.ground([("base", [])], context=Context())

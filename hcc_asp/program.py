@@ -22,33 +22,21 @@ from pathlib import Path
 
 from clingo import ast
 from clingo.ast import ASTType, Sign
-from clingo.symbol import String
+from clingo.symbol import String, parse_term
 
+from hcc_asp.loader import FIRED, Compiled, PredicateDoc, RuleInfo, fired_name, is_fired
 from hcc_asp.resources import ROOT_FILE, kb_dir
 
-FIRED = "_fired"
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """Where a rule is and what it says."""
-
-    id: str  # "file:line" relative to the KB folder, the key of _fired/4
-    file: str
-    line: int
-    label: str  # stable label: head predicate/arity and its ordinal among that file's rules for it
-    comment: str  # the rule's one-line "why" comment ("" when it has none)
-    is_fact: bool
-
-
-@dataclass(frozen=True)
-class PredicateDoc:
-    """A ``%*! pred(Args)`` documentation block."""
-
-    name: str
-    args: tuple[str, ...]
-    description: str
-    template: str  # the Text: line, "" when absent
+__all__ = [
+    "FIRED",
+    "PredicateDoc",
+    "Program",
+    "RuleInfo",
+    "add_to",
+    "fired_name",
+    "is_fired",
+    "parse",
+]
 
 
 @dataclass
@@ -97,7 +85,7 @@ def _parse_doc(text: str) -> PredicateDoc | None:
 
 def _relative(filename: str, root: Path) -> str:
     try:
-        return Path(filename).resolve().relative_to(root).as_posix()
+        return Path(filename).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:  # nocoverage - a file outside the KB folder (extra programs)
         return Path(filename).name
 
@@ -201,17 +189,6 @@ def shadow_rule(rule: ast.AST, rule_id: str) -> ast.AST | None:
     return ast.Rule(loc, ast.Literal(loc, Sign.NoSign, atom), body)
 
 
-def fired_name(name: str, arity: int) -> str:
-    """The shadow predicate of one head predicate: one per predicate keeps the KB's strata."""
-    return f"{FIRED}__{name}_{arity}"
-
-
-def is_fired(symbol: object) -> bool:
-    """True for a shadow atom ``_fired__name_arity(Id, Head, Positive, Negative)``."""
-    name = getattr(symbol, "name", "")
-    return name.startswith(FIRED + "__") and len(symbol.arguments) == 4  # type: ignore[attr-defined]
-
-
 def projection_rule(shadow: ast.AST) -> ast.AST:
     """``H :- _fired(Id, H, P, N).``: the head from its shadow, so each body is grounded once."""
     loc = shadow.location
@@ -304,32 +281,14 @@ def _without_other_guidelines(
     return [s for s in statements if s.location.begin.filename not in drop]
 
 
-@lru_cache(maxsize=8)
-def _plain_statements(kb: Path | None) -> tuple[list[ast.AST], dict[str, str]]:
-    """The KB's statements as parsed (no shadows), and the file of each guideline atom."""
-    statements: list[ast.AST] = []
-    files: dict[str, str] = {}
-
-    def collect(statement: ast.AST) -> None:
-        if statement.ast_type == ASTType.Comment:
-            return
-        statements.append(statement)
-        declared = _declared_guideline(statement) if statement.ast_type == ASTType.Rule else None
-        if declared is not None:
-            files[declared] = statement.location.begin.filename
-
-    ast.parse_files([str(kb_dir(kb) / ROOT_FILE)], collect)
-    return statements, files
-
-
-@lru_cache(maxsize=64)
 def guideline_statements(kb: Path | None, guidelines: tuple[str, ...]) -> list[ast.AST]:
-    """The KB without the files of the guidelines not named: what one guideline's answer needs.
+    """The KB's statements (AST) without the files of the guidelines not named.
 
-    Cheap (a plain parse, no explanation shadows), for `recommend`; `parse` is for explanations.
+    For callers that transform the AST (the batch engine); a plain one-patient solve loads
+    ``compiled(kb).text(guidelines)`` instead, which needs no AST at all.
     """
-    statements, files = _plain_statements(kb)
-    return _without_other_guidelines(statements, files, guidelines)
+    program = parse(kb)
+    return program.only(program.statements, guidelines)
 
 
 def add_to(control: object, statements: Iterable[ast.AST]) -> None:
@@ -445,3 +404,95 @@ def threshold_rules(program: Program) -> list[ast.AST]:
                         atom = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(head))
                         out.append(ast.Rule(loc, atom, kept))
     return out
+
+
+# the compiled form (hcc_asp.loader) is built from the parsed program -------------------------
+
+
+def _texts_by_file(statements: Iterable[ast.AST], root: Path) -> dict[str, str]:
+    chunks: dict[str, list[str]] = {}
+    for statement in statements:
+        name = _relative(statement.location.begin.filename, root)
+        chunks.setdefault(name, []).append(str(statement))
+    return {name: "\n".join(lines) for name, lines in chunks.items()}
+
+
+def _ground_fact(rule: ast.AST) -> str | None:
+    """The fact's atom as clingo prints it, when the rule is a plain ground fact (else None)."""
+    head = _head_term(rule)
+    if rule.body or head is None or _variables(head):
+        return None
+    text = str(head)
+    try:
+        if str(parse_term(text)) != text:  # pools, intervals, arithmetic: not one plain atom
+            return None
+    except RuntimeError:
+        return None
+    return text
+
+
+def _explained_with_facts(
+    program: Program, root: Path
+) -> tuple[list[ast.AST], dict[str, list[str]], str]:
+    """``program.explained`` lighter: ground facts left as facts (with where each is stated).
+
+    Each shadowed head predicate gets one projection rule ``p(X1..Xn) :- _fired__p_n(_, p(X1..Xn),
+    _, _).`` instead of one per rule: the same atoms, a third less text to parse and ground.
+    """
+    out: list[ast.AST] = []
+    facts: dict[str, list[str]] = {}
+    projected: dict[tuple[str, int], str] = {}
+    for statement in program.statements:
+        if statement.ast_type != ASTType.Rule or _head_term(statement) is None:
+            out.append(statement)
+            continue
+        begin = statement.location.begin
+        rule_id = f"{_relative(begin.filename, root)}:{begin.line}"
+        for variant in statement.unpool():
+            fact = _ground_fact(variant)
+            if fact is not None:
+                out.append(variant)
+                found = facts.setdefault(fact, [])
+                if rule_id not in found:
+                    found.append(rule_id)
+                continue
+            shadow = shadow_rule(variant, rule_id)
+            if shadow is None:
+                continue  # nocoverage - a plain head always has a shadow
+            out.append(shadow)
+            head = _head_term(variant)
+            if head is not None and head.ast_type in (ASTType.Function, ASTType.SymbolicTerm):
+                name, arity = _signature(head)
+                if (name, arity) not in projected:
+                    variables = ",".join(f"X{i}_" for i in range(arity))
+                    atom = f"{name}({variables})" if arity else name
+                    projected[(name, arity)] = f"{atom} :- {fired_name(name, arity)}(_,{atom},_,_)."
+            else:  # nocoverage - heads are functions or constants in this KB
+                out.append(projection_rule(shadow))
+    return out, facts, "\n".join(projected[key] for key in sorted(projected))
+
+
+def compile_program(kb: Path | None, explained: bool) -> Compiled:
+    """Build the compiled form from a full parse (a cache miss: the only time the AST is built)."""
+    root = kb_dir(kb)
+    program = parse(kb)
+    plain = _texts_by_file(program.statements, root)
+    files = tuple(plain)
+    guideline_files = {g: _relative(f, root) for g, f in program.guideline_files.items()}
+    if not explained:
+        return Compiled(files, guideline_files, plain)
+    statements, facts, projections = _explained_with_facts(program, root)
+    shadows = _texts_by_file(statements, root)
+    explained_texts = {f: shadows.get(f, "") for f in files}
+    # ... in a file that every question loads (not a guideline's own file)
+    always = next(f for f in reversed(files) if f not in guideline_files.values())
+    explained_texts[always] += "\n" + projections
+    return Compiled(
+        files,
+        guideline_files,
+        plain,
+        explained_texts,
+        program.rules,
+        program.docs,
+        facts,
+    )

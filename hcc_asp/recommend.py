@@ -23,8 +23,8 @@ from hcc_asp.engine import (
     key_text,
 )
 from hcc_asp.facts import patient_facts
+from hcc_asp.loader import compiled
 from hcc_asp.preference import preference
-from hcc_asp.program import guideline_statements
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
@@ -81,11 +81,9 @@ def solve_patient(
 
     ``guidelines`` (atoms) grounds only those guideline files; None grounds every guideline.
     """
-    statements = None
-    if guidelines is not None:
-        statements = guideline_statements(kb, tuple(sorted(guidelines)))
+    text = compiled(kb).text(guidelines)
     atoms, _ = ground_and_solve(
-        kb, patient_facts(patient, kb), programs, statements=statements, shown=not programs
+        kb, patient_facts(patient, kb), programs, text=text, shown=not programs
     )
     answer = Answer(atoms)
     conflicts = answer.get("input_conflict", 3)

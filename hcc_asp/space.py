@@ -19,7 +19,6 @@ from pydantic import BaseModel
 
 from hcc_asp.engine import Context, new_control
 from hcc_asp.facts import scales, value_symbol
-from hcc_asp.program import add_to, parse, threshold_rules
 
 
 def _strip(annotation: Any) -> Any:
@@ -66,7 +65,25 @@ def enumerated_values(annotation: Any) -> list[Any] | None:
 
 @lru_cache(maxsize=8)
 def thresholds(kb: Path | None = None) -> dict[str, tuple[int, ...]]:
-    """Return the scaled thresholds the KB compares each numeric key against."""
+    """Return the scaled thresholds the KB compares each numeric key against.
+
+    Kept in the per-KB disk cache (``hcc_asp.cache``): finding them needs the parsed AST, which
+    a cold `explain` would otherwise build only for this.
+    """
+    from hcc_asp import cache
+
+    return cache.cached(
+        kb,
+        "thresholds",
+        lambda: _find_thresholds(kb),
+        lambda found: found,
+        lambda data: {str(key): tuple(int(v) for v in values) for key, values in data.items()},
+    )
+
+
+def _find_thresholds(kb: Path | None) -> dict[str, tuple[int, ...]]:
+    from hcc_asp.program import add_to, parse, threshold_rules
+
     program = parse(kb)
     ctl = new_control(["--warn=none"])
     add_to(ctl, program.statements + threshold_rules(program))

@@ -1,0 +1,129 @@
+"""A per-KB cache on disk: what the KB states without a patient, kept between processes.
+
+A cold ``hcc-asp recommend`` would otherwise solve the whole KB for its catalogue and parse it to
+an AST before answering one question. Both results depend only on the KB's files (and on the code
+that reads them), so they are kept as JSON under a key made of the content hash of every ``*.lp``
+file of the KB folder, the sources of the modules that build the entries, and the clingo and
+Python versions. An edited KB, another ``--kb`` copy or a new release gets a new key.
+
+Where: ``$HCC_ASP_CACHE_DIR`` when set, else the platform's user cache folder (``platformdirs``:
+``~/.cache/hcc-asp`` on Linux). ``HCC_ASP_NO_CACHE=1`` turns the disk cache off (every process then
+parses and solves again). Writes go to a temporary file in the same folder and are renamed into
+place (atomic), so concurrent writers never leave a half-written entry; an entry that cannot be
+read or decoded (truncated, corrupted, foreign) is ignored and rebuilt. JSON, not pickle: a cache
+folder is not trusted to run code. Failing to write (read-only home, full disk) is not an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hcc_asp.resources import kb_dir
+
+#: Bump when the layout of an entry changes in a way the source hash would not show.
+FORMAT = 1
+#: The modules whose code decides what an entry holds (their source is part of the key).
+_BUILDERS = ("engine.py", "program.py", "loader.py", "cache.py")
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when the disk cache is turned off (``HCC_ASP_NO_CACHE``)."""
+    if os.environ.get("HCC_ASP_NO_CACHE", "") not in ("", "0"):
+        return None
+    override = os.environ.get("HCC_ASP_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("hcc-asp", appauthor=False))
+
+
+@lru_cache(maxsize=16)
+def fingerprint(kb: Path | None = None) -> str:
+    """The content hash of the KB folder's ``*.lp`` files plus the code and versions that read them.
+
+    Computed once per process and KB folder (reading and hashing ~200 KB takes about a millisecond).
+    """
+    import clingo
+
+    root = kb_dir(kb)
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT}|{clingo.__version__}|{sys.version}".encode())
+    here = Path(__file__).parent
+    for name in _BUILDERS:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+    for path in sorted(root.rglob("*.lp")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _entry(kb: Path | None, name: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / fingerprint(kb) / f"{name}.json"
+
+
+def read(kb: Path | None, name: str) -> Any:
+    """The entry's JSON value, or None when absent, unreadable or not valid JSON."""
+    path = _entry(kb, name)
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None
+    return document.get("value")
+
+
+def write(kb: Path | None, name: str, value: Any) -> None:
+    """Store the entry atomically (temporary file + rename); any failure is silently skipped."""
+    path = _entry(kb, name)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"format": FORMAT, "value": value}, out, separators=(",", ":"))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+
+
+def cached(
+    kb: Path | None,
+    name: str,
+    build: Callable[[], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """The entry decoded when it is there and decodes; else built, stored, and returned.
+
+    A decode that fails on a damaged entry (a KeyError, TypeError or ValueError) rebuilds it.
+    """
+    stored = read(kb, name)
+    if stored is not None:
+        try:
+            return decode(stored)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError):
+            pass
+    value = build()
+    write(kb, name, encode(value))
+    return value
