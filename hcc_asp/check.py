@@ -319,6 +319,10 @@ def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, A
             key = atom.arguments[0].string
             if key == "prior_therapies":
                 prior_given = True
+            elif key in ("liver.etiology", "access.unavailable"):
+                # A given list may be empty ([] is not "unknown"): write it even without values.
+                section, _, leaf = key.partition(".")
+                document.setdefault(section, {}).setdefault(leaf, [])
             elif "." not in key or key in ("liver.varices", "liver.child_pugh"):
                 given_sections.add(key)
         elif atom.match("prior", 3):
@@ -523,7 +527,13 @@ def check(
                     statement["condition"],
                 ],
             )
-            holds = Function("holds", [statement["condition"]])
+            # A witness shows the statement for a regimen a checked guideline mentions; a
+            # statement that concerns none of them (e.g. durvalumab + tremelimumab's HIMALAYA
+            # exclusions under asco-2020) is not reported for them.
+            shown = [Function("safety_shown", [Function(g), Function(code)]) for g in atoms]
+            holds = next((a for a in shown if a in brave), None)
+            if holds is None:
+                continue
             findings.append(
                 _finding(
                     "provenance",
@@ -536,7 +546,7 @@ def check(
                         else "no source."
                     ),
                     where.get(atom, []),
-                    witness_for(holds, f"check-provenance-{code}") if holds in brave else None,
+                    witness_for(holds, f"check-provenance-{code}"),
                 )
             )
 

@@ -181,17 +181,18 @@ def test_caution_is_explained_for_lenvatinib_with_main_portal_vein_invasion():
 
 
 def test_missing_data_gives_conditional_with_the_keys_and_a_way_to_learn_them():
-    text = fit_patient().replace("  uncontrolled_hypertension: false\n", "")
+    # Transplant history decides two checkpoint-inhibitor contraindications: unknown, it is learnt.
+    text = fit_patient().replace("  transplant: none\n", "")
     doc = explain(patient_from(text), "atezo+bev")
     assert doc["status"] == "conditional"
-    assert doc["missing"] == ["comorbidities.uncontrolled_hypertension"]
+    assert doc["missing"] == ["comorbidities.transplant"]
     assert doc["would_change_if"] == [
         {
             "changes": [
                 {
-                    "key": "comorbidities.uncontrolled_hypertension",
+                    "key": "comorbidities.transplant",
                     "from": None,
-                    "to": False,
+                    "to": "none",
                     "modifiable": True,
                     "kind": "learn",
                 }
