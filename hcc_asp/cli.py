@@ -107,7 +107,9 @@ def _listing(name: str, rows: list[Any], fmt: str, as_text: Any, as_json: Any) -
 def main() -> None:
     """Systemic therapy of advanced hepatocellular carcinoma, from guideline knowledge in ASP.
 
-    PATIENT is a YAML or JSON patient file (spec: patient.md), or - for standard input.
+    PATIENT is a YAML or JSON patient file (spec: patient.md), or - for standard input. It may
+    also be one patient's FHIR R4 record (a Bundle, NDJSON or a directory of resources; needs
+    pip install 'hcc-asp[fhir]'), detected from its resourceType or forced with --input fhir.
     """
 
 

@@ -491,3 +491,15 @@ def read_derivation_of(document: dict[str, Any]) -> Any:
     from hcc_asp.patient.fhir import derivation_from_fhir
 
     return derivation_from_fhir(document, as_of=AS_OF)
+
+
+def test_bulk_ndjson_of_several_patients_splits_into_one_record_each() -> None:
+    from hcc_asp.patient.fhir import resources_by_patient
+
+    first = [e["resource"] for e in bundle()["entry"]]
+    second = [e["resource"] for e in bundle(ATEZO_BEV)["entry"]]
+    groups, unassigned = resources_by_patient(first + second)
+    assert list(groups) == ["hcc-fhir-001", "hcc-fhir-003"]
+    assert [r["resourceType"] for r in unassigned] == ["Practitioner"]
+    patient, _ = patient_from_fhir(groups["hcc-fhir-003"], as_of=AS_OF)
+    assert patient.id == "hcc-fhir-003"

@@ -9,6 +9,8 @@ resources (CDS Hooks prefetch, FHIR Bulk NDJSON):
 - :func:`load_fhir` -- the same from a path (file, NDJSON, directory) or ``-``.
 - :func:`derivation_from_fhir` -- the patient-file data, sources and unmapped notes (for
   ``hcc-asp import``).
+- :func:`resources_by_patient` -- split many patients' resources (FHIR Bulk NDJSON) into one list
+  per patient, ready for :func:`patient_from_fhir`.
 
 Every problem raises :class:`~hcc_asp.patient.PatientError`, one line per problem naming the
 resource (``Observation/lab-1``) and the element path.
@@ -40,6 +42,7 @@ __all__ = [
     "patient_from_derivation",
     "patient_from_fhir",
     "read_derivation",
+    "resources_by_patient",
 ]
 
 
@@ -109,6 +112,38 @@ def read_derivation(
     except PatientError as error:
         error.source = source
         raise
+
+
+def resources_by_patient(
+    resources: typing.Iterable[dict[str, Any]],
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Group parsed resources of many patients (e.g. a FHIR Bulk NDJSON export) by patient.
+
+    A Patient resource goes under its own id; any other resource under the ``Patient/<id>`` its
+    ``subject`` (or ``patient``) refers to. Returns ``(groups, unassigned)``: ``groups`` maps
+    patient id to that patient's resources in input order (the patient ids sorted), and
+    ``unassigned`` holds resources that name no patient (e.g. a Medication: pass those along with
+    each patient that refers to them). Each group is then one call of :func:`patient_from_fhir`,
+    with the per-patient size bounds.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    unassigned: list[dict[str, Any]] = []
+    for resource in resources:
+        owner: str | None = None
+        if isinstance(resource, dict):
+            if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
+                owner = resource["id"]
+            else:
+                for element in ("subject", "patient"):
+                    reference = (resource.get(element) or {}).get("reference")
+                    if isinstance(reference, str) and "Patient/" in reference:
+                        owner = reference.rsplit("Patient/", 1)[1].split("/")[0] or None
+                        break
+        if owner is None:
+            unassigned.append(resource)
+        else:
+            groups.setdefault(owner, []).append(resource)
+    return {key: groups[key] for key in sorted(groups)}, unassigned
 
 
 def _default_id(source: str) -> str:
