@@ -503,3 +503,14 @@ def test_bulk_ndjson_of_several_patients_splits_into_one_record_each() -> None:
     assert [r["resourceType"] for r in unassigned] == ["Practitioner"]
     patient, _ = patient_from_fhir(groups["hcc-fhir-003"], as_of=AS_OF)
     assert patient.id == "hcc-fhir-003"
+
+
+def test_a_directory_of_one_patients_resources_is_a_patient_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    for index, item in enumerate(bundle(NO_ASCITES)["entry"]):
+        (tmp_path / f"{index:02d}.json").write_text(json.dumps(item["resource"]))
+    (tmp_path / "README.txt").write_text("not read: only .json and .ndjson files are")
+    result = run("recommend", str(tmp_path), "--as-of", "2026-11-30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["patient"] == "hcc-fhir-002"
