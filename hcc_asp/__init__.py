@@ -5,6 +5,7 @@ The public API, used by the command line itself::
     from hcc_asp import load_patient, recommend, explain, check
     patient = load_patient("examples/after-sorafenib.yaml")
     recommend(patient, "asco-2020")          # the `recommend --format json` document
+    recommend_many(patients, "asco-2020")    # the same for many patients, one grounding for all
     explain(patient, "atezo+bev")            # the `explain --format json` document
     check("asco-2020")                       # the `check --format json` document
 
@@ -23,10 +24,11 @@ import types
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["check", "explain", "load_patient", "recommend"]
+__all__ = ["check", "explain", "load_patient", "recommend", "recommend_many"]
 
 _WHERE = {
     "recommend": "hcc_asp.recommend",
+    "recommend_many": "hcc_asp.batch",
     "explain": "hcc_asp.explain",
     "check": "hcc_asp.check",
     "load_patient": "hcc_asp.patient",

@@ -86,16 +86,24 @@ def solve_patient(
         kb, patient_facts(patient, kb), programs, text=text, shown=not programs
     )
     answer = Answer(atoms)
-    conflicts = answer.get("input_conflict", 3)
-    if conflicts:
-        raise InputConflictError(
-            [
-                f"{c.arguments[0].string}: given {_value_text(c.arguments[1])} disagrees with "
-                f"{_value_text(c.arguments[2])} derived from the other values"
-                for c in conflicts
-            ]
-        )
+    conflict = input_conflict(answer)
+    if conflict is not None:
+        raise conflict
     return answer
+
+
+def input_conflict(answer: Answer) -> InputConflictError | None:
+    """The contradictions the KB found in one patient's own values, or None."""
+    conflicts = answer.get("input_conflict", 3)
+    if not conflicts:
+        return None
+    return InputConflictError(
+        [
+            f"{c.arguments[0].string}: given {_value_text(c.arguments[1])} disagrees with "
+            f"{_value_text(c.arguments[2])} derived from the other values"
+            for c in conflicts
+        ]
+    )
 
 
 def _value_text(symbol: Symbol) -> str:
@@ -278,6 +286,17 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
     """Return the `recommend --format json` document for one patient (spec/cli.md)."""
     guideline_atom = resolve_guideline(guideline, kb)
     answer = solve_patient(patient, kb, guidelines=[guideline_atom])
+    return recommend_document(patient.id, answer, guideline_atom, kb)
+
+
+def recommend_document(
+    patient_id: str, answer: Answer, guideline_atom: str, kb: Path | None = None
+) -> dict[str, Any]:
+    """Build the `recommend` document from one patient's answer (the one- and many-patient paths).
+
+    Both `recommend` and the batch engine (``hcc_asp.batch``) call this with the same shown atoms,
+    which is what makes their documents byte-identical.
+    """
     cat = catalogue(kb)
     lines = answer.get("line", 1)
     g = clingo.Function(guideline_atom)
@@ -293,7 +312,7 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
             )
     document: dict[str, Any] = {
         "format": FORMAT,
-        "patient": patient.id,
+        "patient": patient_id,
         "guideline": cat.guidelines[guideline_atom]["id"],
         "line": lines[0].arguments[0].number if len(lines) == 1 else None,
         "derived": derived_values(answer),

@@ -1,0 +1,373 @@
+"""The batch engine: many patients grounded and solved in one clingo Control.
+
+One patient per Control grounds the whole patient-independent part of the KB (vocabulary,
+guidelines, evidence, labels) again for every patient. Here the KB's AST is rewritten once at load
+so that every *patient-dependent* predicate carries a patient argument in front::
+
+    line(L) :- _prior_lines(N), L = N + 1.
+    % becomes
+    line(P, L) :- _prior_lines(P, N), L = N + 1.
+
+The patient-dependent predicates are found from the rules themselves: the input predicates
+(the ``#defined`` ones of ``kb/input.lp``) and, to a fixpoint, every predicate a rule derives from
+one of them. Patient-independent predicates keep their arity and are grounded once per Control for
+all patients. A rule whose patient argument no positive body atom binds (an aggregate-only body, a
+dependent fact) gets the domain atom ``_batch_patient(P)``. The KB text stays as an author writes
+it; the rewrite is the only place that knows about batches.
+
+Each patient of a chunk gets a number as its patient argument (ids need not be unique in a
+cohort); its facts are the one-patient facts (``hcc_asp.facts``) with that number in front, added
+through the backend as Symbols. The shown atoms of the one stable model are split back per patient,
+the patient argument dropped, and the documents are built by the very function the one-patient
+path uses (:func:`hcc_asp.recommend.recommend_document`), so the results are byte-identical.
+
+Chunks bound the memory: a fresh Control per chunk of ``chunk_size`` patients; the parsed,
+rewritten KB is cached per process (a worker of a pool loads it once).
+
+>>> from hcc_asp import recommend_many
+>>> from hcc_asp.api import recommend
+>>> from hcc_asp.patient import patient_from_data
+>>> patients = [
+...     patient_from_data({"id": "fit", "ecog": 0, "prior_therapies": []}),
+...     patient_from_data({"id": "after-sorafenib", "ecog": 1, "prior_therapies": [
+...         {"regimen": "sorafenib", "outcome": "progression"}]}),
+... ]
+>>> documents = list(recommend_many(patients, "asco-2024"))
+>>> [(d["patient"], d["line"]) for d in documents]
+[('fit', 1), ('after-sorafenib', 2)]
+>>> documents == [recommend(p, "asco-2024") for p in patients]
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import clingo
+from clingo import Function, Number, Symbol, ast
+from clingo.ast import ASTType, Sign
+
+from hcc_asp.engine import Answer, Context, KnowledgeBaseError, new_control
+from hcc_asp.facts import patient_facts
+from hcc_asp.program import add_to, guideline_statements
+from hcc_asp.recommend import (
+    InputConflictError,
+    input_conflict,
+    recommend_document,
+    resolve_guideline,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "BatchProgram",
+    "answers_many",
+    "batch_program",
+    "documents_many",
+    "recommend_many",
+]
+
+#: Patients per Control: large enough to amortise grounding the KB, small enough to bound memory.
+DEFAULT_CHUNK_SIZE = 250
+#: The variable that carries the patient argument in rewritten rules.
+PATIENT_VARIABLE = "BatchPatient__"
+#: The domain of patient arguments, for rules whose body binds none.
+DOMAIN = "_batch_patient"
+#: The file whose ``#defined`` predicates are the patient input (README, "Layers").
+INPUT_FILE = "input.lp"
+
+Signature = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class BatchProgram:
+    """The KB rewritten for many patients, and which predicates got a patient argument."""
+
+    statements: tuple[ast.AST, ...]
+    #: signatures (as the KB writes them) of the predicates that carry a patient argument
+    dependent: frozenset[Signature]
+    #: the input predicates (the facts of one patient)
+    inputs: frozenset[Signature]
+
+
+def _signature(term: ast.AST) -> Signature | None:
+    if term.ast_type == ASTType.Function:
+        return term.name, len(term.arguments)
+    if term.ast_type == ASTType.SymbolicTerm and term.symbol.type == clingo.SymbolType.Function:
+        return term.symbol.name, len(term.symbol.arguments)
+    return None
+
+
+def _atoms(node: ast.AST) -> set[Signature]:
+    """The signatures of every symbolic atom anywhere in ``node``."""
+    found: set[Signature] = set()
+
+    class Collect(ast.Transformer):
+        def visit_SymbolicAtom(self, atom: ast.AST) -> ast.AST:
+            signature = _signature(atom.symbol)
+            if signature is not None:
+                found.add(signature)
+            return atom
+
+    Collect()(node)
+    return found
+
+
+def _inputs(statements: Sequence[ast.AST]) -> frozenset[Signature]:
+    """The ``#defined`` predicates of the input layer: what one patient's facts are made of."""
+    return frozenset(
+        (s.name, s.arity)
+        for s in statements
+        if s.ast_type == ASTType.Defined and Path(s.location.begin.filename).name == INPUT_FILE
+    )
+
+
+def _dependent(rules: Sequence[ast.AST], inputs: frozenset[Signature]) -> frozenset[Signature]:
+    """Every predicate derived, through any rule, from the input predicates (a fixpoint).
+
+    A rule's head atoms depend on every atom of the rule (body, conditions, aggregates), which is
+    exact for normal rules and safely over-approximate for choices and head aggregates.
+    """
+    edges = [
+        (_atoms(rule.head), _atoms(rule.head) | set().union(*map(_atoms, rule.body)))
+        for rule in rules
+    ]
+    dependent = set(inputs)
+    changed = True
+    while changed:
+        changed = False
+        for heads, uses in edges:
+            if uses & dependent and not heads <= dependent:
+                dependent |= heads
+                changed = True
+    return frozenset(dependent)
+
+
+class _AddPatient(ast.Transformer):
+    """Put the patient variable in front of the arguments of every dependent atom."""
+
+    def __init__(self, dependent: frozenset[Signature]) -> None:
+        self.dependent = dependent
+
+    def visit_SymbolicAtom(self, atom: ast.AST) -> ast.AST:
+        symbol = atom.symbol
+        if _signature(symbol) not in self.dependent:
+            return atom
+        loc = symbol.location
+        patient = ast.Variable(loc, PATIENT_VARIABLE)
+        if symbol.ast_type == ASTType.Function:
+            arguments = [patient, *symbol.arguments]
+            return atom.update(symbol=ast.Function(loc, symbol.name, arguments, symbol.external))
+        return atom.update(symbol=ast.Function(loc, symbol.symbol.name, [patient], False))
+
+
+def _binds_patient(literal: ast.AST, dependent: frozenset[Signature]) -> bool:
+    return (
+        literal.ast_type == ASTType.Literal
+        and literal.sign == Sign.NoSign
+        and literal.atom.ast_type == ASTType.SymbolicAtom
+        and _signature(literal.atom.symbol) in dependent
+    )
+
+
+def _uses_patient(node: ast.AST) -> bool:
+    found = False
+
+    class Find(ast.Transformer):
+        def visit_Variable(self, variable: ast.AST) -> ast.AST:
+            nonlocal found
+            found = found or variable.name == PATIENT_VARIABLE
+            return variable
+
+    Find()(node)
+    return found
+
+
+def rewrite(statements: Iterable[ast.AST]) -> BatchProgram:
+    """Rewrite parsed KB statements so that patient-dependent predicates carry a patient argument.
+
+    Raises :class:`KnowledgeBaseError` when the KB uses a construct the rewrite cannot carry
+    (a predicate ``p/n+1`` beside a dependent ``p/n``, or ``#show Term : Body`` over patient data).
+    """
+    plain: list[ast.AST] = []
+    for statement in statements:
+        # Pools expanded first: each alternative is then a plain rule with plain atoms.
+        plain.extend(statement.unpool() if statement.ast_type == ASTType.Rule else [statement])
+    rules = [s for s in plain if s.ast_type == ASTType.Rule]
+    inputs = _inputs(plain)
+    dependent = _dependent(rules, inputs)
+    every = set().union(*map(_atoms, rules)) | {
+        (s.name, s.arity) for s in plain if s.ast_type in (ASTType.Defined, ASTType.ShowSignature)
+    }
+    clashes = sorted(f"{n}/{a + 1}" for n, a in dependent if (n, a + 1) in every)
+    if clashes:
+        raise KnowledgeBaseError(
+            "the batch engine cannot add a patient argument: "
+            f"{', '.join(clashes)} already exist beside the patient-dependent predicates"
+        )
+    add = _AddPatient(dependent)
+    out: list[ast.AST] = []
+    for statement in plain:
+        kind = statement.ast_type
+        if kind in (ASTType.Defined, ASTType.ShowSignature):
+            if (statement.name, statement.arity) in dependent:
+                statement = statement.update(arity=statement.arity + 1)
+        elif kind == ASTType.ShowTerm:
+            if _atoms(statement) & dependent:
+                raise KnowledgeBaseError(
+                    "the batch engine cannot rewrite a '#show Term : Body' over patient data "
+                    f"({statement.location.begin.filename}:{statement.location.begin.line})"
+                )
+        elif kind in (ASTType.Rule, ASTType.External, ASTType.Minimize, ASTType.Edge):
+            statement = add(statement)
+            if (
+                kind == ASTType.Rule
+                and _uses_patient(statement)
+                and not any(_binds_patient(lit, dependent) for lit in statement.body)
+            ):
+                loc = statement.location
+                domain = ast.Function(loc, DOMAIN, [ast.Variable(loc, PATIENT_VARIABLE)], False)
+                guard = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(domain))
+                statement = statement.update(body=[guard, *statement.body])
+        out.append(statement)
+    loc = out[0].location if out else None
+    if loc is not None:
+        out.append(ast.Defined(loc, DOMAIN, 1, True))
+    return BatchProgram(tuple(out), dependent, inputs)
+
+
+@lru_cache(maxsize=32)
+def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchProgram:
+    """The KB with only the named guidelines' files, rewritten for batches (cached per process)."""
+    return rewrite(guideline_statements(kb, tuple(sorted(guideline_atoms))))
+
+
+def _tagged(fact: Symbol, index: int) -> Symbol:
+    return Function(fact.name, [Number(index), *fact.arguments], fact.positive)
+
+
+def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[list[Symbol]]:
+    """The shown atoms of one model, per patient, with the patient argument dropped.
+
+    Patient-independent shown atoms belong to every patient, as in the one-patient model.
+    """
+    shared: list[Symbol] = []
+    own: list[list[Symbol]] = [[] for _ in range(size)]
+    for atom in atoms:
+        arguments = atom.arguments
+        if (
+            atom.type == clingo.SymbolType.Function
+            and arguments
+            and (atom.name, len(arguments) - 1) in program.dependent
+        ):
+            own[arguments[0].number].append(Function(atom.name, arguments[1:], atom.positive))
+        else:
+            shared.append(atom)
+    return [shared + mine for mine in own]
+
+
+def solve_chunk(
+    patients: Sequence[Any], program: BatchProgram, kb: Path | None = None
+) -> list[Answer]:
+    """Ground and solve one chunk of patients in one Control; one Answer per patient, in order."""
+    messages: list[str] = []
+    ctl = new_control((), messages)
+    try:
+        add_to(ctl, program.statements)
+        with ctl.backend() as backend:
+            for index, patient in enumerate(patients):
+                backend.add_rule([backend.add_atom(Function(DOMAIN, [Number(index)]))])
+                for fact in patient_facts(patient, kb):
+                    backend.add_rule([backend.add_atom(_tagged(fact, index))])
+        ctl.ground([("base", [])], context=Context())
+    except RuntimeError as error:
+        detail = "; ".join(messages) or str(error)
+        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            return [
+                Answer(atoms) for atoms in _split(model.symbols(shown=True), program, len(patients))
+            ]
+    raise KnowledgeBaseError(
+        "the knowledge base has no answer for this cohort (inconsistent rules)"
+    )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def answers_many(
+    patients: Iterable[Any],
+    guideline_atoms: Sequence[str],
+    kb: Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[Answer]:
+    """One Answer per patient, in order, solving ``chunk_size`` patients per Control (lazily)."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    program = batch_program(kb, tuple(sorted(set(guideline_atoms))))
+    for chunk in _chunks(patients, chunk_size):
+        yield from solve_chunk(chunk, program, kb)
+
+
+def documents_many(
+    patients: Iterable[Any],
+    guidelines: Sequence[str],
+    kb: Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[dict[str, dict[str, Any]] | InputConflictError]:
+    """Per patient: its `recommend` document under each guideline (by public id), or its conflict.
+
+    A patient whose values the KB finds contradictory yields the :class:`InputConflictError`
+    (not raised: one bad record must not stop a cohort).
+    """
+    atoms = {public: resolve_guideline(public, kb) for public in guidelines}
+    patients_seen: deque[Any] = deque()
+
+    def remember(items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            patients_seen.append(item)
+            yield item
+
+    for answer in answers_many(remember(patients), list(atoms.values()), kb, chunk_size):
+        patient = patients_seen.popleft()
+        conflict = input_conflict(answer)
+        if conflict is not None:
+            yield conflict
+            continue
+        yield {
+            public: recommend_document(patient.id, answer, atom, kb)
+            for public, atom in atoms.items()
+        }
+
+
+def recommend_many(
+    patients: Iterable[Any],
+    guideline: str | None = None,
+    kb: Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """The `recommend` document of each patient under one guideline, in order, byte-identical.
+
+    Many patients share one grounding (see the module docstring); ``chunk_size`` patients per
+    Control bound the memory, and the documents are produced lazily chunk by chunk. Like
+    `recommend`, a patient whose values contradict each other raises :class:`InputConflictError`
+    (`hcc_asp.cohort` collects those per record instead).
+    """
+    public = guideline
+    if public is None:
+        from hcc_asp.engine import default_guideline
+
+        public = default_guideline(kb)
+    for result in documents_many(patients, [public], kb, chunk_size):
+        if isinstance(result, InputConflictError):
+            raise result
+        yield result[public]
