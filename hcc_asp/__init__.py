@@ -2,10 +2,10 @@
 
 The public API, used by the command line itself::
 
-    from hcc_asp import load_patient, recommend, explain, check
+    from hcc_asp import load_patient, recommend, recommend_many, explain, check
     patient = load_patient("examples/after-sorafenib.yaml")
     recommend(patient, "asco-2020")          # the `recommend --format json` document
-    recommend_many(patients, "asco-2020")    # the same for many patients, one grounding for all
+    list(recommend_many([patient], "asco-2020"))  # the same for many, one grounding for all
     explain(patient, "atezo+bev")            # the `explain --format json` document
     check("asco-2020")                       # the `check --format json` document
 
