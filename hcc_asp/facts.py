@@ -63,7 +63,12 @@ def _leaves(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     section means unknown, not "none of these".
     """
     for name, field in type(model).model_fields.items():
-        if name in ("id", "version", "prior_therapies"):
+        if name in (
+            "id",
+            "version",
+            "prior_therapies",
+            "given",
+        ):  # given: the audit's, not the KB's
             continue
         value = getattr(model, name)
         path = f"{prefix}{field.alias or name}"

@@ -345,6 +345,9 @@ class Patient(_Section):
     )
     prior_therapies: list[PriorTherapy] | None = None
     access: Annotated[Access, BeforeValidator(_none_as_empty)] = Field(default_factory=Access)
+    #: Extension (README, "The patient file: given"): the regimen actually started at the line
+    #: under consideration, for the concordance audit. Never a fact for the KB.
+    given: RegimenId | None = None
 
     _id_given: bool = PrivateAttr(default=True)
     _sources: dict[str, Any] = PrivateAttr(default_factory=dict)

@@ -1,0 +1,190 @@
+"""`hcc-asp audit`: concordance over a cohort, nothing lost, the same answer on any workers.
+
+The cohorts are small and built from the golden cases: a patient who was given a regimen the
+guideline offers is concordant, one given a regimen it does not offer is discordant with the KB's
+reasons, one without a recorded regimen (or a regimen waiting for data) is not assessable with
+what is missing. Every bad record is named (file:line) and the others still run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hcc_asp.cli import main
+from hcc_asp.cohort.concordance import decision_point
+from hcc_asp.cohort.readers import read_cohort
+from hcc_asp.patient import load_patient, patient_from_data
+from hcc_asp.recommend import recommend
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+FIRES = GOLDEN / "asco-2024-1-1-fires.yaml"  # ASCO 2024 offers atezo+bev and STRIDE first line
+UNSCREENED = GOLDEN / "asco-2024-1-1-atezo-bev-misses-varices-unscreened.yaml"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["audit", *args])
+
+
+def _with_given(source: Path, given: str | None, target: Path) -> Path:
+    text = source.read_text()
+    target.write_text(text + (f"given: {given}\n" if given else ""))
+    return target
+
+
+@pytest.fixture
+def cohort(tmp_path: Path) -> Path:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    _with_given(FIRES, "atezo+bev", folder / "a-given-atezo-bev.yaml")
+    _with_given(FIRES, "sorafenib", folder / "b-given-sorafenib.yaml")
+    _with_given(FIRES, None, folder / "c-nothing-recorded.yaml")
+    _with_given(UNSCREENED, "atezo+bev", folder / "d-varices-unscreened.yaml")
+    (folder / "e-broken.yaml").write_text("ecog: 7\n")
+    (folder / "notes.txt").write_text("not a patient file, not a record\n")
+    return folder
+
+
+def _by_record(document: dict) -> dict[str, dict]:
+    return {Path(p["record"]).name.split(":")[0]: p for p in document["patients"]}
+
+
+def test_atezo_bev_given_where_asco_2024_offers_it_is_concordant_and_sorafenib_discordant(
+    cohort: Path,
+) -> None:
+    result = run(str(cohort), "--guideline", "asco-2024", "--format", "json", "--workers", "1")
+    assert result.exit_code == 3, result.output  # one record rejected, named
+    document = json.loads(result.stdout)
+    patients = _by_record(document)
+    [given_atezo] = patients["a-given-atezo-bev.yaml"]["guidelines"]
+    assert given_atezo["concordance"] == "concordant"
+    assert given_atezo["recommendation"] == "1.1"
+    [given_sorafenib] = patients["b-given-sorafenib.yaml"]["guidelines"]
+    assert given_sorafenib["concordance"] == "discordant"
+    assert "alternative_is_an_option" in [r["code"] for r in given_sorafenib["why_not"]]
+    [nothing] = patients["c-nothing-recorded.yaml"]["guidelines"]
+    assert (nothing["concordance"], nothing["missing"]) == ("not_assessable", ["given"])
+    [unscreened] = patients["d-varices-unscreened.yaml"]["guidelines"]
+    assert (
+        unscreened["concordance"] == "not_assessable"
+        and unscreened["given_status"] == "conditional"
+    )
+    assert unscreened["missing"] or unscreened["actions"]
+    [summary] = document["guidelines"]
+    assert (summary["concordant"], summary["discordant"], summary["not_assessable"]) == (1, 1, 2)
+    assert summary["concordance_rate"] == 0.5
+    assert summary["by_line"][0]["line"] == 1
+    assert document["records"] == 5 and document["rejected"] == 1
+    [error] = document["errors"]
+    assert error["record"].endswith("e-broken.yaml") and "ecog" in error["errors"][0]
+    assert "e-broken.yaml: ecog" in result.stderr
+
+
+def test_a_pool_of_workers_and_one_process_print_the_same_bytes(cohort: Path) -> None:
+    one = run(
+        str(cohort), "-g", "asco-2024", "-g", "bclc-2022", "--format", "csv", "--workers", "1"
+    )
+    pool = run(
+        str(cohort), "-g", "asco-2024", "-g", "bclc-2022", "--format", "csv", "--workers", "2",
+        "--task-size", "2",
+    )  # fmt: skip
+    assert one.exit_code == pool.exit_code == 3
+    assert one.stdout == pool.stdout
+    rows = one.stdout.splitlines()
+    assert rows[0].startswith("record,patient,given,line,guideline,concordance")
+    assert len(rows) == 1 + 4 * 2 + 1  # header, four patients under two guidelines, one error row
+
+
+def test_the_batch_answer_is_the_one_patient_answer_at_the_decision(cohort: Path) -> None:
+    patient = load_patient(str(cohort / "b-given-sorafenib.yaml"))
+    document = recommend(patient, "asco-2024")
+    entry = next(e for e in document["regimens"] if e["regimen"] == "sorafenib")
+    result = json.loads(run(str(cohort), "--format", "json", "--workers", "1").stdout)
+    [item] = _by_record(result)["b-given-sorafenib.yaml"]["guidelines"]
+    assert item["given_status"] == entry["status"]
+    assert [r["code"] for r in item["why_not"]] == [r["code"] for r in entry["reasons"]]
+
+
+def test_an_ongoing_last_line_is_the_regimen_given_at_that_line() -> None:
+    patient = patient_from_data(
+        {
+            "id": "on-lenvatinib",
+            "prior_therapies": [{"regimen": "lenvatinib", "outcome": "ongoing"}],
+        }
+    )
+    given, before = decision_point(patient)
+    assert given == "lenvatinib" and before.prior_therapies == [] and before.id == "on-lenvatinib"
+
+
+def test_json_lines_and_csv_name_each_bad_record_by_line(tmp_path: Path) -> None:
+    good = json.dumps({"id": "p1", "ecog": 0, "prior_therapies": [], "given": "sorafenib"})
+    lines = tmp_path / "cohort.jsonl"
+    lines.write_text(f"{good}\n{{not json\n\n{json.dumps({'ecog': 9})}\n")
+    records = list(read_cohort(lines))
+    assert [r.where.rsplit(":", 1)[1] for r in records] == ["1", "2", "4"]
+    assert records[0].patient is not None and records[0].patient.given == "sorafenib"
+    assert records[1].problems and "ecog" in records[2].problems[0]
+
+    table = tmp_path / "cohort.csv"
+    table.write_text(
+        "id,ecog,liver.etiology,prior_therapies,prior_therapies.1.regimen,"
+        "prior_therapies.1.outcome,given\n"
+        "naive,0,hbv;alcohol,none,,,atezo+bev\n"
+        "second-line,1,hcv,,sorafenib,progression,regorafenib\n"
+        "bad,7,,,,,\n"
+        "gap,1,,,,progression,\n"
+    )
+    rows = list(read_cohort(table))
+    assert [r.where.rsplit(":", 1)[1] for r in rows] == ["2", "3", "4", "5"]
+    naive, second, bad, gap = rows
+    assert naive.patient is not None and naive.patient.prior_therapies == []
+    assert naive.patient.liver.etiology == ["hbv", "alcohol"]
+    assert naive.patient.given == "atezolizumab_bevacizumab"
+    assert second.patient is not None and second.patient.prior_therapies[0].regimen == "sorafenib"
+    assert bad.patient is None and any(p.startswith("ecog") for p in bad.problems)
+    assert gap.patient is not None  # a line with an outcome but no regimen is a listed line
+
+
+def test_nothing_usable_is_exit_2_with_nothing_on_stdout(tmp_path: Path) -> None:
+    lines = tmp_path / "bad.jsonl"
+    lines.write_text('{"ecog": 9}\n[1, 2]\n')
+    result = run(str(lines), "--workers", "1")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{lines}:1: ecog" in result.stderr and f"{lines}:2:" in result.stderr
+    assert run(str(tmp_path / "nowhere.csv")).exit_code == 2
+    assert run(str(lines), "-g", "no-such-guideline").exit_code == 2
+
+
+def test_results_as_parquet_hold_a_row_per_record_and_guideline(
+    cohort: Path, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    target = tmp_path / "results.parquet"
+    result = run(str(cohort), "-g", "asco-2024", "--results", str(target), "--workers", "1")
+    assert result.exit_code == 3
+    table = pq.read_table(target).to_pylist()
+    assert len(table) == 5
+    assert {r["concordance"] for r in table} == {"concordant", "discordant", "not_assessable", None}
+    assert next(r["errors"] for r in table if r["concordance"] is None)[0].startswith("ecog")
+
+    jsonl = tmp_path / "results.jsonl"
+    assert run(str(cohort), "--results", str(jsonl), "--workers", "1").exit_code == 3
+    assert len(jsonl.read_text().splitlines()) == 5
+
+
+def test_a_dask_cluster_gives_the_same_answer_as_one_process(cohort: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local = run(str(cohort), "--format", "csv", "--workers", "1").stdout
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = run(
+            str(cohort), "--format", "csv", "--scheduler", cluster.scheduler_address,
+            "--task-size", "2",
+        )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert result.stdout == local
