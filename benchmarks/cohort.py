@@ -124,7 +124,9 @@ def _workers(size: int, guideline: str, workers: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description="batch engine benchmark")
     parser.add_argument("--sizes", default="1,100,10000")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds below 1000 patients")
+    parser.add_argument("--big-rounds", type=int, default=1, help="rounds from 1000 patients")
+    parser.add_argument("--scale-size", type=int, default=2000, help="patients for --workers")
     parser.add_argument("--guideline", default="asco-2024")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--chunk", type=int, default=250)
@@ -141,11 +143,14 @@ def main() -> int:
         return 0
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"guideline {args.guideline}; chunk {args.chunk}; median of {args.rounds} interleaved")
+    print(
+        f"guideline {args.guideline}; chunk {args.chunk}; median of {args.rounds} "
+        f"({args.big_rounds} from 1000 patients) interleaved rounds"
+    )
     print(f"{'patients':>8}  {'method':<14}{'patients/s':>11}{'x plain':>9}{'peak MB':>9}")
     for size in sizes:
         samples: dict[str, list[dict[str, Any]]] = {m: [] for m in METHODS}
-        for _ in range(args.rounds):
+        for _ in range(args.rounds if size < 1000 else args.big_rounds):
             for method in METHODS:
                 common = ("--guideline", args.guideline, "--chunk", str(args.chunk))
                 samples[method].append(_child("--measure", method, str(size), *common))
@@ -159,16 +164,17 @@ def main() -> int:
             print(f"{size:>8}  {method:<14}{rate[method]:>11.1f}{ratio:>9.2f}{peak:>9}")
     biggest = max(sizes)
     print(f"\nmemory peak by chunk size ({biggest} patients, batch)")
-    for chunk in (50, 250, 1000, biggest):
-        if chunk > biggest:
+    for chunk in (50, 250, 1000):
+        if chunk >= biggest:
             continue
         run = _child("--measure", "batch", str(biggest), "--chunk", str(chunk))
         print(
             f"  chunk {chunk:>6}: {run['peak_mb']:>6} MB, {run['patients'] / run['seconds']:.1f}/s"
         )
-    print(f"\nscaling with workers ({biggest} patients, hcc-asp audit's runner, start-up included)")
+    scale = min(args.scale_size, biggest)
+    print(f"\nscaling with workers ({scale} patients, hcc-asp audit's runner, start-up included)")
     for workers in (int(w) for w in args.workers.split(",")):
-        run = _child("--scale", str(workers), str(biggest), "--guideline", args.guideline)
+        run = _child("--scale", str(workers), str(scale), "--guideline", args.guideline)
         print(f"  {workers} worker(s): {run['patients'] / run['seconds']:.1f} patients/s")
     return 0
 

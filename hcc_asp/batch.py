@@ -42,7 +42,7 @@ True
 from __future__ import annotations
 
 import itertools
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,6 +93,9 @@ class BatchProgram:
     dependent: frozenset[Signature]
     #: the input predicates (the facts of one patient)
     inputs: frozenset[Signature]
+    #: the shown patient-dependent predicates; a shown atom is the term ``(P, K, Atom)``, K the
+    #: index of Atom's signature here and Atom as the one-patient model shows it (built by clingo)
+    shown: tuple[Signature, ...] = ()
 
 
 def _signature(term: ast.AST) -> Signature | None:
@@ -212,9 +215,18 @@ def rewrite(statements: Iterable[ast.AST]) -> BatchProgram:
         )
     add = _AddPatient(dependent)
     out: list[ast.AST] = []
+    shown: list[Signature] = []
     for statement in plain:
         kind = statement.ast_type
-        if kind in (ASTType.Defined, ASTType.ShowSignature):
+        if kind == ASTType.ShowSignature and statement.name:
+            if not statement.positive:
+                raise KnowledgeBaseError(
+                    f"the batch engine cannot show a classically negated -{statement.name}"
+                )
+            shown.append((statement.name, statement.arity))
+            patient = (statement.name, statement.arity) in dependent
+            statement = _show_term(statement, len(shown) - 1, patient)
+        elif kind == ASTType.Defined:
             if (statement.name, statement.arity) in dependent:
                 statement = statement.update(arity=statement.arity + 1)
         elif kind == ASTType.ShowTerm:
@@ -238,7 +250,24 @@ def rewrite(statements: Iterable[ast.AST]) -> BatchProgram:
     loc = out[0].location if out else None
     if loc is not None:
         out.append(ast.Defined(loc, DOMAIN, 1, True))
-    return BatchProgram(tuple(out), dependent, inputs)
+    return BatchProgram(tuple(out), dependent, inputs, tuple(shown))
+
+
+def _show_term(show: ast.AST, index: int, patient: bool) -> ast.AST:
+    """Turn ``#show name/n.`` into ``#show (P, K, name(X1..Xn)) : name(P, X1..Xn).``, K = index.
+
+    clingo builds each patient's atom, without the patient argument, as the one-patient model
+    shows it; Python only reads the patient and the signature index (three calls per atom). A
+    patient-independent predicate is shown with patient ``-1``: it belongs to every patient.
+    """
+    loc = show.location
+    variables = [ast.Variable(loc, f"Shown{i}__") for i in range(show.arity)]
+    atom = ast.Function(loc, show.name, variables, False)
+    tag = ast.Variable(loc, PATIENT_VARIABLE) if patient else ast.SymbolicTerm(loc, Number(-1))
+    term = ast.Function(loc, "", [tag, ast.SymbolicTerm(loc, Number(index)), atom], False)
+    body = ast.Function(loc, show.name, [tag, *variables] if patient else variables, False)
+    literal = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(body))
+    return ast.ShowTerm(loc, term, [literal])
 
 
 @lru_cache(maxsize=32)
@@ -247,28 +276,43 @@ def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchPro
     return rewrite(guideline_statements(kb, tuple(sorted(guideline_atoms))))
 
 
-def _tagged(fact: Symbol, index: int) -> Symbol:
-    return Function(fact.name, [Number(index), *fact.arguments], fact.positive)
+class _Indexed(Answer):
+    """An Answer whose index the batch engine built while splitting the model (same content)."""
+
+    def __init__(self, atoms: list[Symbol], by_signature: dict[Signature, list[Symbol]]) -> None:
+        self.atoms = atoms
+        self.by_signature = by_signature
 
 
-def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[list[Symbol]]:
-    """The shown atoms of one model, per patient, with the patient argument dropped.
+def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[Answer]:
+    """The shown atoms of one model, per patient, indexed as ``Answer`` indexes them.
 
-    Patient-independent shown atoms belong to every patient, as in the one-patient model.
+    Every shown symbol is ``(P, K, Atom)`` (see ``_show_term``); patient ``-1`` marks a
+    patient-independent atom, which belongs to every patient as in the one-patient model.
     """
-    shared: list[Symbol] = []
-    own: list[list[Symbol]] = [[] for _ in range(size)]
-    for atom in atoms:
-        arguments = atom.arguments
-        if (
-            atom.type == clingo.SymbolType.Function
-            and arguments
-            and (atom.name, len(arguments) - 1) in program.dependent
-        ):
-            own[arguments[0].number].append(Function(atom.name, arguments[1:], atom.positive))
-        else:
-            shared.append(atom)
-    return [shared + mine for mine in own]
+    width = len(program.shown)
+    shared: list[list[Symbol]] = [[] for _ in range(width)]
+    own: list[list[list[Symbol]]] = [[[] for _ in range(width)] for _ in range(size)]
+    for symbol in atoms:
+        patient, kind, atom = symbol.arguments
+        (shared if (p := patient.number) < 0 else own[p])[kind.number].append(atom)
+    for group in shared:
+        group.sort()
+    answers: list[Answer] = []
+    for groups in own:
+        index: dict[Signature, list[Symbol]] = defaultdict(list)
+        mine: list[Symbol] = []
+        for signature, common, group in zip(program.shown, shared, groups, strict=True):
+            # A predicate is either patient-independent (common) or the patient's own (group).
+            if common:
+                index[signature] = list(common)
+                mine.extend(common)
+            elif group:
+                group.sort()
+                index[signature] = group
+                mine.extend(group)
+        answers.append(_Indexed(mine, index))
+    return answers
 
 
 def solve_chunk(
@@ -281,18 +325,17 @@ def solve_chunk(
         add_to(ctl, program.statements)
         with ctl.backend() as backend:
             for index, patient in enumerate(patients):
-                backend.add_rule([backend.add_atom(Function(DOMAIN, [Number(index)]))])
-                for fact in patient_facts(patient, kb):
-                    backend.add_rule([backend.add_atom(_tagged(fact, index))])
+                tag = Number(index)
+                backend.add_rule([backend.add_atom(Function(DOMAIN, [tag]))])
+                for fact in patient_facts(patient, kb, (tag,)):
+                    backend.add_rule([backend.add_atom(fact)])
         ctl.ground([("base", [])], context=Context())
     except RuntimeError as error:
         detail = "; ".join(messages) or str(error)
         raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
     with ctl.solve(yield_=True) as handle:
         for model in handle:
-            return [
-                Answer(atoms) for atoms in _split(model.symbols(shown=True), program, len(patients))
-            ]
+            return _split(model.symbols(shown=True), program, len(patients))
     raise KnowledgeBaseError(
         "the knowledge base has no answer for this cohort (inconsistent rules)"
     )
@@ -344,8 +387,7 @@ def documents_many(
             yield conflict
             continue
         yield {
-            public: recommend_document(patient.id, answer, atom, kb)
-            for public, atom in atoms.items()
+            public: recommend_document(patient, answer, atom, kb) for public, atom in atoms.items()
         }
 
 

@@ -8,7 +8,7 @@ The fact vocabulary is documented in ``kb/input.lp``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -63,12 +63,8 @@ def _leaves(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     section means unknown, not "none of these".
     """
     for name, field in type(model).model_fields.items():
-        if name in (
-            "id",
-            "version",
-            "prior_therapies",
-            "given",
-        ):  # given: the audit's, not the KB's
+        # ``given`` (the regimen actually started) is the audit's, never a fact for the KB.
+        if name in ("id", "version", "prior_therapies", "given"):
             continue
         value = getattr(model, name)
         path = f"{prefix}{field.alias or name}"
@@ -105,31 +101,40 @@ def patient_data(patient: Any) -> dict[str, Any]:
     return patient.model_dump(by_alias=True, exclude_none=True, mode="python")
 
 
-def patient_facts(patient: Any, kb: Path | None = None) -> list[Symbol]:
-    """Return the facts of one patient (``patient/1``, ``given/1``, ``value/2``, ``prior/3``)."""
-    facts: list[Symbol] = [Function("patient", [String(patient.id)])]
+def patient_facts(patient: Any, kb: Path | None = None, tag: Sequence[Symbol] = ()) -> list[Symbol]:
+    """Return the facts of one patient (``patient/1``, ``given/1``, ``value/2``, ``prior/3``).
+
+    ``tag`` goes in front of every fact's arguments: the batch engine's patient argument
+    (``hcc_asp.batch``), so that its facts are built once.
+    """
+    head = list(tag)
+
+    def fact(name: str, arguments: list[Symbol]) -> Symbol:
+        return Function(name, [*head, *arguments])
+
+    facts: list[Symbol] = [fact("patient", [String(patient.id)])]
     prior = patient_data(patient).get("prior_therapies")
     for path, value in _leaves(patient):
-        facts.append(Function("given", [String(path)]))
+        facts.append(fact("given", [String(path)]))
         if value is None:
             continue
         if isinstance(value, list | tuple):
             value = [getattr(item, "value", item) for item in value]
             facts.extend(
-                Function("value", [String(path), value_symbol(path, item, kb)]) for item in value
+                fact("value", [String(path), value_symbol(path, item, kb)]) for item in value
             )
         else:
-            facts.append(Function("value", [String(path), value_symbol(path, value, kb)]))
+            facts.append(fact("value", [String(path), value_symbol(path, value, kb)]))
     if prior is not None:
-        facts.append(Function("given", [String("prior_therapies")]))
+        facts.append(fact("given", [String("prior_therapies")]))
         for line, item in enumerate(prior, start=1):
             # Every listed line counts, even when its regimen is not recorded.
-            facts.append(Function("prior_line", [Number(line)]))
+            facts.append(fact("prior_line", [Number(line)]))
             for field, value in item.items():
                 if value is None:
                     continue
                 facts.append(
-                    Function(
+                    fact(
                         "prior",
                         [Number(line), Function(field), value_symbol(f"prior.{field}", value, kb)],
                     )

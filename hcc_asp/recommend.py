@@ -286,11 +286,11 @@ def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None
     """Return the `recommend --format json` document for one patient (spec/cli.md)."""
     guideline_atom = resolve_guideline(guideline, kb)
     answer = solve_patient(patient, kb, guidelines=[guideline_atom])
-    return recommend_document(patient.id, answer, guideline_atom, kb)
+    return recommend_document(patient, answer, guideline_atom, kb)
 
 
 def recommend_document(
-    patient_id: str, answer: Answer, guideline_atom: str, kb: Path | None = None
+    patient: Any, answer: Answer, guideline_atom: str, kb: Path | None = None
 ) -> dict[str, Any]:
     """Build the `recommend` document from one patient's answer (the one- and many-patient paths).
 
@@ -312,7 +312,7 @@ def recommend_document(
             )
     document: dict[str, Any] = {
         "format": FORMAT,
-        "patient": patient_id,
+        "patient": patient.id,
         "guideline": cat.guidelines[guideline_atom]["id"],
         "line": lines[0].arguments[0].number if len(lines) == 1 else None,
         "derived": derived_values(answer),

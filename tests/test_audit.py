@@ -188,3 +188,43 @@ def test_a_dask_cluster_gives_the_same_answer_as_one_process(cohort: Path) -> No
         )  # fmt: skip
     assert result.exit_code == 3, result.output
     assert result.stdout == local
+
+
+def test_a_fhir_bulk_export_is_read_per_patient_and_an_active_order_is_the_regimen_given(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("fhir.resources")
+    one = [
+        json.loads(line)
+        for line in (ROOT / "tests" / "fhir" / "sorafenib-progression-si.ndjson").open()
+    ]
+    two = json.loads(json.dumps(one).replace("hcc-fhir-001", "hcc-fhir-002"))
+    nivolumab = {
+        "resourceType": "MedicationRequest",
+        "id": "nivolumab-2",
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1597876"}]
+        },
+        "subject": {"reference": "Patient/hcc-fhir-002"},
+        "authoredOn": "2026-11-01",
+    }
+    ghost = {"resourceType": "Observation", "id": "x", "subject": {"reference": "Patient/ghost"}}
+    export = tmp_path / "export"
+    export.mkdir()
+    by_type: dict[str, list[dict]] = {}
+    for resource in [*one, *two, nivolumab, ghost]:
+        by_type.setdefault(resource["resourceType"], []).append(resource)
+    for kind, resources in by_type.items():
+        (export / f"{kind}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in resources))
+    result = run(str(export), "--format", "json", "--workers", "1")
+    assert result.exit_code == 3, result.output
+    document = json.loads(result.stdout)
+    first, second = (p for p in document["patients"] if "errors" not in p)
+    assert (first["patient"], first["given"], first["line"]) == ("hcc-fhir-001", None, 2)
+    assert (second["patient"], second["given"], second["line"]) == ("hcc-fhir-002", "nivolumab", 2)
+    assert first["record"].endswith("Patient.ndjson:1")
+    [error] = document["errors"]
+    assert error["record"].endswith("Observation.ndjson:15")
+    assert "Patient/ghost" in error["errors"][0]

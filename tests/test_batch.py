@@ -44,7 +44,8 @@ def _pinned_guidelines(path: Path) -> list[str]:
 
 def test_every_golden_case_and_example_gets_the_one_patient_document_byte_for_byte() -> None:
     patients = [load_patient(str(path)) for path in FILES]
-    pinned = [_pinned_guidelines(path) for path in FILES]
+    # Each case under the first guideline it pins (the one-patient path is the slow side here).
+    pinned = [_pinned_guidelines(path)[:1] for path in FILES]
     compared = 0
     for guideline in sorted(set().union(*pinned)):
         atom = resolve_guideline(guideline)
@@ -56,10 +57,10 @@ def test_every_golden_case_and_example_gets_the_one_patient_document_byte_for_by
         answers = list(answers_many([p for _, p in cases], [atom], chunk_size=16))
         assert len(answers) == len(cases)
         for (path, patient), answer in zip(cases, answers, strict=True):
-            batched = to_json(recommend_document(patient.id, answer, atom))
+            batched = to_json(recommend_document(patient, answer, atom))
             assert batched == to_json(recommend(patient, guideline)), f"{path.name}, {guideline}"
             compared += 1
-    assert compared >= len(FILES)
+    assert compared == len(FILES)
 
 
 def test_documents_many_gives_each_guideline_its_own_document() -> None:

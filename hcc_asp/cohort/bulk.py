@@ -5,8 +5,10 @@ A Bulk Data export (``$export``) writes one NDJSON file per resource type (``Pat
 given to the patient its ``subject`` (or ``patient``) reference names; each Patient with its
 resources is one record (named by the Patient's ``file:line``) and is read by the FHIR input's
 own mapping (``hcc_asp.patient.fhir.patient_from_fhir``, the ``[fhir]`` extra): this module adds
-no mapping. A line that is not JSON, not a resource, or names no patient of the export is a
-rejected record of its own.
+no mapping. A line that is not JSON, not a resource, or names a Patient the export does not hold
+is a rejected record of its own. Resources with no patient reference (Practitioner,
+Organization, Medication) belong to no patient's record and are not read, so a MedicationRequest
+must name its drug in ``medicationCodeableConcept`` (a ``medicationReference`` is not followed).
 """
 
 from __future__ import annotations
@@ -77,11 +79,12 @@ def read_bulk(files: list[Path], aliases: Mapping[str, str] | None = None) -> It
             else:
                 loose.append((where, _reference(resource), resource))
     for where, reference, resource in loose:
-        owner = patients.get(reference) if reference else None
+        if reference is None:
+            continue  # a shared resource (Practitioner, Organization, ...): no patient's record
+        owner = patients.get(reference)
         if owner is None:
             kind = resource["resourceType"]
-            named = reference or "no Patient reference (subject or patient)"
-            problem = f"{kind}/{resource.get('id')}: {named} is not a Patient of this export"
+            problem = f"{kind}/{resource.get('id')}: {reference} is not a Patient of this export"
             rejected.append(Record(where, problems=[problem]))
             continue
         owner.resources.append(resource)
