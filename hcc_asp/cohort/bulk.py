@@ -6,9 +6,8 @@ given to the patient its ``subject`` (or ``patient``) reference names; each Pati
 resources is one record (named by the Patient's ``file:line``) and is read by the FHIR input's
 own mapping (``hcc_asp.patient.fhir.patient_from_fhir``, the ``[fhir]`` extra): this module adds
 no mapping. A line that is not JSON, not a resource, or names a Patient the export does not hold
-is a rejected record of its own. Resources with no patient reference (Practitioner,
-Organization, Medication) belong to no patient's record and are not read, so a MedicationRequest
-must name its drug in ``medicationCodeableConcept`` (a ``medicationReference`` is not followed).
+is a rejected record of its own. A resource of no patient (a Medication, a Practitioner) goes
+along with each patient whose resources refer to it.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,75 +24,79 @@ from hcc_asp.patient import MAX_BYTES, PatientError
 __all__ = ["read_bulk"]
 
 
-@dataclass
-class _Patient:
-    where: str
-    resources: list[dict[str, Any]] = field(default_factory=list)
+def _referenced(resources: list[dict[str, Any]]) -> set[str]:
+    """The ``Type/id`` references a patient's resources make (a ``medicationReference``, ...)."""
+    found: set[str] = set()
 
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            reference = value.get("reference")
+            if isinstance(reference, str):
+                found.add("/".join(reference.rstrip("/").split("/")[-2:]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
 
-def _reference(resource: dict[str, Any]) -> str | None:
-    """``Patient/<id>`` from the resource's subject or patient reference, else None."""
-    for element in ("subject", "patient"):
-        value = resource.get(element)
-        if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            parts = value["reference"].rstrip("/").split("/")
-            if len(parts) >= 2 and parts[-2] == "Patient":
-                return f"Patient/{parts[-1]}"
-    return None
+    walk(resources)
+    return found
 
 
 def read_bulk(files: list[Path], aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
-    """Yield one record per Patient of the export (in file order), then every rejected line."""
+    """Yield one record per Patient of the export (by patient id), then every rejected line.
+
+    The grouping is the FHIR input's own (``resources_by_patient``); this module only keeps where
+    each resource came from, so that a problem names its file and line.
+    """
     try:
         fhir = importlib.import_module("hcc_asp.patient.fhir")
     except ImportError:
         raise CohortError(
             "FHIR Bulk NDJSON needs the FHIR reader: pip install 'hcc-asp[fhir]'"
         ) from None
-    patients: dict[str, _Patient] = {}
-    loose: list[tuple[str, str | None, dict[str, Any]]] = []
+    where: dict[int, str] = {}
+    resources: list[dict[str, Any]] = []
     rejected: list[Record] = []
     for path in files:
         for number, text in lines_of(path):
-            where = f"{path}:{number}"
+            at = f"{path}:{number}"
             if text is None:
-                rejected.append(Record(where, problems=[f"longer than {MAX_BYTES} bytes"]))
+                rejected.append(Record(at, problems=[f"longer than {MAX_BYTES} bytes"]))
                 continue
             if not text.strip():
                 continue
             try:
                 resource = json.loads(text)
             except (ValueError, RecursionError) as error:
-                rejected.append(Record(where, problems=[f"not JSON ({error})"]))
+                rejected.append(Record(at, problems=[f"not JSON ({error})"]))
                 continue
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                rejected.append(Record(where, problems=["not a FHIR resource (no resourceType)"]))
+                rejected.append(Record(at, problems=["not a FHIR resource (no resourceType)"]))
                 continue
-            if resource["resourceType"] == "Patient":
-                key = f"Patient/{resource.get('id')}"
-                if key in patients:
-                    rejected.append(Record(where, problems=[f"{key} appears twice in the export"]))
-                    continue
-                patients[key] = _Patient(where, [resource])
-            else:
-                loose.append((where, _reference(resource), resource))
-    for where, reference, resource in loose:
-        if reference is None:
-            continue  # a shared resource (Practitioner, Organization, ...): no patient's record
-        owner = patients.get(reference)
-        if owner is None:
-            kind = resource["resourceType"]
-            problem = f"{kind}/{resource.get('id')}: {reference} is not a Patient of this export"
-            rejected.append(Record(where, problems=[problem]))
+            where[id(resource)] = at
+            resources.append(resource)
+    groups, unassigned = fhir.resources_by_patient(resources)
+    shared = {f"{r['resourceType']}/{r.get('id')}": r for r in unassigned}
+    for patient_id, group in groups.items():
+        patients = [r for r in group if r["resourceType"] == "Patient"]
+        if not patients:
+            for resource in group:
+                kind = f"{resource['resourceType']}/{resource.get('id')}"
+                problem = f"{kind}: Patient/{patient_id} is not a Patient of this export"
+                rejected.append(Record(where[id(resource)], problems=[problem]))
             continue
-        owner.resources.append(resource)
-    for key, patient in patients.items():
+        for twin in patients[1:]:
+            problem = f"Patient/{patient_id} appears twice in the export"
+            rejected.append(Record(where[id(twin)], problems=[problem]))
+        group = [r for r in group if r["resourceType"] != "Patient" or r is patients[0]]
+        # Resources of no patient (a Medication) go along with each patient that refers to them.
+        group += [shared[key] for key in sorted(_referenced(group)) if key in shared]
+        record = where[id(patients[0])]
         try:
-            model, _ = fhir.patient_from_fhir(
-                patient.resources, aliases=aliases, default_id=key.removeprefix("Patient/")
-            )
+            model, _ = fhir.patient_from_fhir(group, aliases=aliases, default_id=patient_id)
         except PatientError as error:
-            yield Record(patient.where, problems=list(error.problems))
+            yield Record(record, problems=list(error.problems))
             continue
-        yield Record(patient.where, model)
+        yield Record(record, model)
     yield from rejected
