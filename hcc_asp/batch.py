@@ -276,16 +276,8 @@ def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchPro
     return rewrite(guideline_statements(kb, tuple(sorted(guideline_atoms))))
 
 
-class _Indexed(Answer):
-    """An Answer whose index the batch engine built while splitting the model (same content)."""
-
-    def __init__(self, atoms: list[Symbol], by_signature: dict[Signature, list[Symbol]]) -> None:
-        self.atoms = atoms
-        self.by_signature = by_signature
-
-
 def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[Answer]:
-    """The shown atoms of one model, per patient, indexed as ``Answer`` indexes them.
+    """The shown atoms of one model, per patient, indexed by name as ``Answer`` indexes them.
 
     Every shown symbol is ``(P, K, Atom)`` (see ``_show_term``); patient ``-1`` marks a
     patient-independent atom, which belongs to every patient as in the one-patient model.
@@ -296,22 +288,18 @@ def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[An
     for symbol in atoms:
         patient, kind, atom = symbol.arguments
         (shared if (p := patient.number) < 0 else own[p])[kind.number].append(atom)
-    for group in shared:
-        group.sort()
+    names = [name for name, _ in program.shown]
     answers: list[Answer] = []
     for groups in own:
-        index: dict[Signature, list[Symbol]] = defaultdict(list)
+        # A predicate is either patient-independent (shared) or the patient's own (groups).
+        by_name: dict[str, list[Symbol]] = defaultdict(list)
         mine: list[Symbol] = []
-        for signature, common, group in zip(program.shown, shared, groups, strict=True):
-            # A predicate is either patient-independent (common) or the patient's own (group).
-            if common:
-                index[signature] = list(common)
-                mine.extend(common)
-            elif group:
-                group.sort()
-                index[signature] = group
-                mine.extend(group)
-        answers.append(_Indexed(mine, index))
+        for name, common, group in zip(names, shared, groups, strict=True):
+            found = common or group
+            if found:
+                by_name[name].extend(found)
+                mine.extend(found)
+        answers.append(Answer(mine, by_name))
     return answers
 
 
