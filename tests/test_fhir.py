@@ -212,7 +212,12 @@ def test_records_after_the_as_of_date_are_not_used() -> None:
 
 
 def test_explain_leaves_name_the_resource_that_gave_the_value() -> None:
-    result = run("explain", str(SORAFENIB), "cabozantinib", "--as-of", "2026-11-30")
+    # Why not best supportive care (BCLC 2022 stage D)? The answer descends to the Child-Pugh
+    # components and ECOG, each leaf naming its Observation. (Cabozantinib, used before, became
+    # conditional on the bundle's missing comorbidities, whose tree has no lab leaves.)
+    result = run(
+        "explain", str(SORAFENIB), "best_supportive_care", "-g", "bclc-2022", "--as-of", "2026-11-30"
+    )
     assert result.exit_code == 0, result.output
     assert "labs.bilirubin_umol_l = 22 (Observation/lab-bili, 2026-11-20)" in result.output
     assert "(patient file)" not in result.output
