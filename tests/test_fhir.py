@@ -216,7 +216,13 @@ def test_explain_leaves_name_the_resource_that_gave_the_value() -> None:
     # components and ECOG, each leaf naming its Observation. (Cabozantinib, used before, became
     # conditional on the bundle's missing comorbidities, whose tree has no lab leaves.)
     result = run(
-        "explain", str(SORAFENIB), "best_supportive_care", "-g", "bclc-2022", "--as-of", "2026-11-30"
+        "explain",
+        str(SORAFENIB),
+        "best_supportive_care",
+        "-g",
+        "bclc-2022",
+        "--as-of",
+        "2026-11-30",
     )
     assert result.exit_code == 0, result.output
     assert "labs.bilirubin_umol_l = 22 (Observation/lab-bili, 2026-11-20)" in result.output
