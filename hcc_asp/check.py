@@ -12,6 +12,7 @@ the parsed KB and its catalogue.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 import clingo
 from clingo import Function, Number, String, Symbol
-from clingo.ast import ASTType
+from clingo.ast import ASTSequence, ASTType
 
 from hcc_asp.engine import Catalogue, Context, add_facts, catalogue, new_control
 from hcc_asp.facts import plain_value, value_symbol
@@ -105,15 +106,38 @@ def _list_item(annotation: Any) -> Any:
 
 
 def _body_atoms(node: Any, out: list[Any]) -> None:
-    """Collect every symbolic atom under an AST node (literals, aggregates, conditions)."""
+    """Collect every symbolic atom under an AST node (literals, aggregates, conditions).
+
+    Aggregate elements and conditions arrive as clingo's ``ASTSequence`` (not a list): they are
+    walked too, so a predicate used only inside ``#count { ... }`` is seen.
+    """
     if hasattr(node, "ast_type") and node.ast_type == ASTType.SymbolicAtom:
         out.append(node.symbol)
         return
     if hasattr(node, "child_keys"):
         for key in node.child_keys:
             child = getattr(node, key)
-            for item in child if isinstance(child, list | tuple) else [child]:
+            for item in child if isinstance(child, list | tuple | ASTSequence) else [child]:
                 _body_atoms(item, out)
+
+
+def _head_atoms(head: Any) -> tuple[list[Any], list[Any]]:
+    """The atoms a rule head defines, and those its element conditions only use."""
+    defined: list[Any] = []
+    used: list[Any] = []
+    if head.ast_type in (ASTType.Aggregate, ASTType.Disjunction):  # { a : b }, a ; b
+        for element in head.elements:
+            _body_atoms(element.literal, defined)
+            for condition in element.condition:
+                _body_atoms(condition, used)
+    elif head.ast_type == ASTType.HeadAggregate:  # #sum { w : a : b }
+        for element in head.elements:
+            _body_atoms(element.condition.literal, defined)
+            for condition in element.condition.condition:
+                _body_atoms(condition, used)
+    else:
+        _body_atoms(head, defined)
+    return defined, used
 
 
 def undefined_predicates(
@@ -121,14 +145,16 @@ def undefined_predicates(
 ) -> list[dict[str, Any]]:
     """Predicates used in a rule body that no rule defines and no #defined declares."""
     defined: set[tuple[str, int]] = set(INPUTS) | extra_defined
+    by_line: dict[int, list[Any]] = defaultdict(list)
+    for info in program.rules.values():
+        by_line[info.line].append(info)
     uses: list[tuple[tuple[str, int], str]] = []
     for statement in program.statements:
         if statement.ast_type == ASTType.Defined:
             defined.add((statement.name, statement.arity))
         if statement.ast_type != ASTType.Rule:
             continue
-        heads: list[Any] = []
-        _body_atoms(statement.head, heads)
+        heads, atoms = _head_atoms(statement.head)
         while any(h.ast_type == ASTType.Pool for h in heads):
             heads = [a for h in heads for a in (h.arguments if h.ast_type == ASTType.Pool else [h])]
         for head in heads:
@@ -136,11 +162,10 @@ def undefined_predicates(
                 defined.add((head.name, len(head.arguments)))
             elif head.ast_type == ASTType.SymbolicTerm:
                 defined.add((str(head.symbol), 0))
-        atoms: list[Any] = []
         for literal in statement.body:
             _body_atoms(literal, atoms)
         begin = statement.location.begin
-        where = _location(begin.filename, begin.line, program)
+        where = _location(begin.filename, begin.line, by_line)
         for atom in atoms:
             if atom.ast_type == ASTType.Function and not atom.external:
                 uses.append(((atom.name, len(atom.arguments)), where))
@@ -161,9 +186,10 @@ def undefined_predicates(
     ]
 
 
-def _location(filename: str, line: int, program: Program) -> str:
-    for info in program.rules.values():
-        if filename.endswith(info.file) and info.line == line:
+def _location(filename: str, line: int, by_line: dict[int, list[Any]]) -> str:
+    """The rule id of the statement at ``filename:line`` (``by_line``: rule infos by line)."""
+    for info in by_line.get(line, ()):
+        if filename.endswith(info.file):
             return f"kb/{info.id}"
     return f"kb/{Path(filename).name}:{line}"
 
@@ -242,6 +268,26 @@ def fact_locations(kb: Path | None) -> dict[Symbol, list[str]]:
     return where
 
 
+class FactIndex:
+    """The KB's fact locations, indexed once for the lookups each finding makes."""
+
+    def __init__(self, where: dict[Symbol, list[str]]) -> None:
+        """Group the locations of ``rec/3`` by (guideline, regimen) and of condition users."""
+        self.where = where
+        self.rec_rules: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.condition_users: dict[Symbol, list[str]] = defaultdict(list)
+        users = ("requires", "requires_for", "excludes", "contraindication", "caution")
+        for atom, locs in where.items():
+            if atom.type != clingo.SymbolType.Function:
+                continue
+            name, arguments = atom.name, atom.arguments
+            if name == "rec" and len(arguments) == 3 and atom.positive:
+                self.rec_rules[(arguments[0].name, arguments[2].name)].extend(locs)
+            elif name in users:
+                for argument in set(arguments):
+                    self.condition_users[argument].extend(locs)
+
+
 # the search ------------------------------------------------------------------------------------
 
 
@@ -265,6 +311,12 @@ class Space:
         add_facts(self.ctl, [*facts, *([Function("include_drafts")] if include_drafts else [])])
         self.ctl.ground([("base", [])], context=Context())
         self._witnesses: dict[Symbol, list[Symbol]] = {}
+        #: every input atom of the ground space: a witness is the ones its model contains
+        self._inputs = [
+            entry.symbol
+            for signature in (("value", 2), ("given", 1), ("prior", 3), ("prior_line", 1))
+            for entry in self.ctl.symbolic_atoms.by_signature(*signature)
+        ]
 
     def brave(self) -> set[Symbol]:
         """Atoms (shown by check.lp) that hold for at least one patient of the space."""
@@ -272,8 +324,11 @@ class Space:
         solve.enum_mode = "brave"
         result: set[Symbol] = set()
         with self.ctl.solve(yield_=True) as handle:
-            for model in handle:
-                result = set(model.symbols(shown=True))
+            for _model in handle:
+                pass  # each model only narrows the consequences: read the last one alone
+            last = handle.last()
+            if last is not None:
+                result = set(last.symbols(shown=True))
         solve.enum_mode = "auto"
         return result
 
@@ -293,14 +348,7 @@ class Space:
         found: list[Symbol] | None = None
         with self.ctl.solve(assumptions=[(atom, True)], yield_=True) as handle:
             for model in handle:
-                found = [
-                    a
-                    for a in model.symbols(atoms=True)
-                    if a.match("value", 2)
-                    or a.match("given", 1)
-                    or a.match("prior", 3)
-                    or a.match("prior_line", 1)
-                ]
+                found = [a for a in self._inputs if model.contains(a)]
                 for shown in model.symbols(shown=True):
                     self._witnesses.setdefault(shown, found)
                 break
@@ -370,6 +418,7 @@ def check(
     public = {a: str(cat.guidelines[a]["id"]) for a in atoms}
     program = parse(kb)
     where = fact_locations(kb)
+    located = FactIndex(where)
     findings: list[dict[str, Any]] = []
 
     # static: predicates never defined; regimen ids outside the vocabulary
@@ -397,9 +446,15 @@ def check(
     space = Space(kb, atoms, include_drafts)
     brave = space.brave()
 
+    files: dict[int, dict[str, Any]] = {}  # one patient file per witness, renamed per finding
+
     def witness_for(atom: Symbol, name: str) -> dict[str, Any] | None:
         found = space.witness(atom)
-        return witness_file(found, kb, name) if found is not None else None
+        if found is None:
+            return None
+        if id(found) not in files:
+            files[id(found)] = witness_file(found, kb, name)
+        return {**copy.deepcopy(files[id(found)]), "id": name}
 
     # black-box findings, one per group, each with a witness
     answers: dict[str, Any] = {}
@@ -414,7 +469,7 @@ def check(
     for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
-        text, rules = _describe(kind, g, regimen, detail, cat, where, public)
+        text, rules = _describe(kind, g, regimen, detail, cat, located, public)
         if kind in ACROSS and witness is not None:
             text += _why_across(kind, g, regimen, detail, witness, kb, public, answers)
         regimens_ = [] if regimen == "none" else [regimen]
@@ -447,15 +502,7 @@ def check(
     for atom in sorted(a for a in brave if a.match("condition", 1)):
         condition = atom.arguments[0]
         if condition not in decided:
-            users = [
-                loc
-                for fact, locs in where.items()
-                if fact.type == clingo.SymbolType.Function
-                and condition in fact.arguments
-                and fact.name
-                in ("requires", "requires_for", "excludes", "contraindication", "caution")
-                for loc in locs
-            ]
+            users = located.condition_users.get(condition, [])
             findings.append(
                 _finding(
                     "undefined",
@@ -584,14 +631,14 @@ def _why_across(
 
     key = json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
     if key not in answers:
-        answers[key] = solve_patient(patient_from_data(witness, "witness"), kb)
-    answer = answers[key]
+        answers[key] = (solve_patient(patient_from_data(witness, "witness"), kb), {})
+    answer, entries = answers[key]
     other = detail.arguments[0].name
     reasons = []
     for atom in (g, other) if kind == "edition_change" else (other,):
-        entry = next(
-            (e for e in regimen_entries(answer, atom, kb) if e["regimen"] == regimen), None
-        )
+        if atom not in entries:
+            entries[atom] = {e["regimen"]: e for e in regimen_entries(answer, atom, kb)}
+        entry = entries[atom].get(regimen)
         if entry is not None and entry["status"] in ("not_recommended", "contraindicated"):
             reasons.append(f"{public.get(atom, atom)}: {main_reason(entry).rstrip('.')}")
     return (" Why: " + "; ".join(reasons) + ".") if reasons else ""
@@ -603,10 +650,11 @@ def _describe(
     regimen: str,
     detail: Symbol,
     cat: Any,
-    where: dict[Symbol, list[str]],
+    located: FactIndex,
     public: dict[str, str],
 ) -> tuple[str, list[str]]:
     """One plain sentence for a black-box finding, and the KB rules involved."""
+    where = located.where
     name = public[g]
     if kind == "conflict":
         if detail.match("statuses", 2):
@@ -623,31 +671,15 @@ def _describe(
             text = (
                 f"{regimen} is recommended under {name} though none of its recommendations is met."
             )
-        rules = sorted(
-            {
-                loc
-                for atom, locs in where.items()
-                if atom.match("rec", 3)
-                and atom.arguments[0].name == g
-                and atom.arguments[2].name == regimen
-                for loc in locs
-            }
-        )
-        return text, rules
+        return text, sorted(set(located.rec_rules.get((g, regimen), [])))
     if kind == "disagreement":
         other = public.get(detail.arguments[0].name, detail.arguments[0].name)
         how = "does not offer it" if detail.match("not_offered_by", 1) else "never mentions it"
         return (
             f"{name} offers {regimen} to a patient for whom {other} {how}.",
             sorted(
-                {
-                    loc
-                    for atom, locs in where.items()
-                    if atom.match("rec", 3)
-                    and atom.arguments[0].name in (g, detail.arguments[0].name)
-                    and atom.arguments[2].name == regimen
-                    for loc in locs
-                }
+                set(located.rec_rules.get((g, regimen), []))
+                | set(located.rec_rules.get((detail.arguments[0].name, regimen), []))
             ),
         )
     if kind == "edition_change":

@@ -12,6 +12,7 @@ on a cache miss, and for `check` and the batch engine, which transform the AST t
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -184,6 +185,8 @@ def add_text(control: Any, text: str) -> None:
         statements = []
         ast.parse_string(text, statements.append)
         if len(_PARSED) < _MAX_PARSED:
+            if not _PARSED:  # free the ASTs before interpreter shutdown tears clingo down
+                atexit.register(_PARSED.clear)
             _PARSED[text] = statements
     from clingo import ast
 

@@ -166,3 +166,23 @@ def test_a_regimen_outside_the_vocabulary_is_undefined(tmp_path):
 def test_unknown_guideline_exits_2(guideline):
     result = CliRunner().invoke(main, ["check", "--guideline", guideline])
     assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_a_misspelled_predicate_used_only_inside_an_aggregate_is_undefined(tmp_path):
+    """Aggregate elements arrive as clingo's ASTSequence: the static check must walk them too."""
+    from hcc_asp.check import undefined_predicates
+    from hcc_asp.program import parse
+
+    copy = broken_copy(
+        tmp_path,
+        "% Misspelled inside aggregates only: prior_lines (the KB says prior_line).\n"
+        "fails(ecog_at_most(3)) :- condition(ecog_at_most(3)), #count { L : prior_lines(L) } > 2.\n"
+        "fails(ecog_at_most(4)) :- condition(ecog_at_most(4)), 3 <= #sum { L : prior_lnie(L) }.",
+    )
+    found = undefined_predicates(parse(copy), set())
+    texts = [f["text"] for f in found]
+    assert any("prior_lines/1" in t for t in texts), texts
+    assert any("prior_lnie/1" in t for t in texts), texts
+    rules = [r for f in found if "prior_lines/1" in f["text"] for r in f["rules"]]
+    assert rules and all(r.startswith("kb/guidelines/asco-2020.lp:") for r in rules)
+    assert not any("prior_line/1 " in t for t in texts)
