@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 import click
 
 FORMATS = ("text", "json")
+#: Formats of the answers a clinician reads (recommend, explain/why-not, compare).
+ANSWER_FORMATS = (*FORMATS, "html")
 
 
 def _fail(problems: list[str]) -> NoReturn:
@@ -99,6 +101,46 @@ def _run(call: Any) -> Any:
         _fail([str(error)])
 
 
+def _emit(document: dict[str, Any], fmt: str, kb: Path | None, kind: str, **options: Any) -> None:
+    """Print an answer document as JSON, text or a self-contained HTML page."""
+    from hcc_asp import render
+
+    if fmt == "json":
+        click.echo(render.to_json(document), nl=False)
+        return
+    if fmt == "dot":
+        click.echo(render.explain_dot(document), nl=False)
+        return
+    from hcc_asp.render.context import context
+
+    ctx = _run(lambda: context(kb))
+    if fmt == "html":
+        try:
+            from hcc_asp.render import html
+        except ModuleNotFoundError as error:  # jinja2, graphviz: the optional extra [report]
+            if error.name not in ("jinja2", "graphviz", "markupsafe"):
+                raise
+            _fail(
+                [
+                    f"--format html needs the report extra ({error.name} missing): "
+                    "pip install 'hcc-asp[report]'"
+                ]
+            )
+        page = {
+            "recommend": html.recommend_page,
+            "explain": html.explain_page,
+            "compare": html.compare_page,
+        }[kind]
+        click.echo(page(document, ctx, **options), nl=False)
+        return
+    text = {
+        "recommend": render.recommend_text,
+        "explain": render.explain_text,
+        "compare": render.compare_text,
+    }[kind]
+    click.echo(text(document, ctx, **options), nl=False)
+
+
 def _listing(name: str, rows: list[Any], fmt: str, as_text: Any, as_json: Any) -> None:
     """Print a listing command's rows: ``{"format": 1, name: rows}`` as JSON, or as text."""
     click.echo(as_json({"format": 1, name: rows}) if fmt == "json" else as_text(rows), nl=False)
@@ -120,28 +162,43 @@ def main() -> None:
 @click.option(
     "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(ANSWER_FORMATS), default="text", show_default=True
+)
+@click.option(
+    "--details",
+    is_flag=True,
+    help="Text: after the summary, every regimen's reasons, cautions and provenance.",
+)
 @_kb_option
 @_input_options
 def recommend(
-    patient: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+    patient: str,
+    guideline: str | None,
+    fmt: str,
+    details: bool,
+    kb: Path | None,
+    **options: Any,
 ) -> None:
     """Every regimen the guideline mentions, with its status for PATIENT now.
 
     PATIENT may also be FHIR R4 (a Bundle, NDJSON or a directory of one patient's resources).
+    Text prints a summary first (offered now, conditional with what to do or learn, not offered
+    with the main reason); --details adds every regimen's reasons. --format html writes one
+    self-contained page (needs the extra: pip install 'hcc-asp[report]').
     """
-    from hcc_asp.engine import catalogue
     from hcc_asp.recommend import recommend as build
-    from hcc_asp.recommend import resolve_guideline
-    from hcc_asp.render import recommend_text, to_json
 
     record = _load(patient, kb, options)
     document = _run(lambda: build(record, guideline, kb))
-    if fmt == "json":
-        click.echo(to_json(document), nl=False)
+    if fmt == "html":
+        from hcc_asp.explain import explain_all
+
+        # The page shows every regimen's derivation: one more solve, with explanation shadows.
+        explanations = _run(lambda: explain_all(record, guideline, kb))
+        _emit(document, fmt, kb, "recommend", explanations=explanations)
     else:
-        atom = resolve_guideline(document["guideline"], kb)
-        click.echo(recommend_text(document, str(catalogue(kb).guidelines[atom]["title"])), nl=False)
+        _emit(document, fmt, kb, "recommend", details=details)
 
 
 @main.command()
@@ -153,7 +210,9 @@ def recommend(
     multiple=True,
     help="A guideline id to show (repeatable; default: every encoded guideline).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(ANSWER_FORMATS), default="text", show_default=True
+)
 @_kb_option
 @_drafts_option
 @_input_options
@@ -167,11 +226,10 @@ def compare(
 ) -> None:
     """PATIENT under every guideline: regimens x guidelines, disagreements explained."""
     from hcc_asp.compare import compare as build
-    from hcc_asp.render import compare_text, to_json
 
     record = _load(patient, kb, options)
     document = _run(lambda: build(record, guidelines, kb, include_drafts))
-    click.echo(to_json(document) if fmt == "json" else compare_text(document), nl=False)
+    _emit(document, fmt, kb, "compare")
 
 
 def _explain(
@@ -179,22 +237,21 @@ def _explain(
     regimen: str,
     guideline: str | None,
     fmt: str,
+    tree: bool,
     kb: Path | None,
     options: dict[str, Any],
 ) -> None:
     from hcc_asp.explain import UnknownRegimenError, explain
-    from hcc_asp.render import explain_dot, explain_text, to_json
 
     record = _load(patient, kb, options)
     try:
         document = _run(lambda: explain(record, regimen, guideline, kb))
     except UnknownRegimenError as error:
         _fail([str(error)])
-    renderers = {"json": to_json, "dot": explain_dot, "text": explain_text}
-    click.echo(renderers[fmt](document), nl=False)
+    _emit(document, fmt, kb, "explain", **({"tree": tree} if fmt == "text" else {}))
 
 
-_EXPLAIN_FORMATS = click.Choice((*FORMATS, "dot"))
+_EXPLAIN_FORMATS = click.Choice((*ANSWER_FORMATS, "dot"))
 
 
 def _explain_options(function: Any) -> Any:
@@ -206,6 +263,11 @@ def _explain_options(function: Any) -> Any:
             "--guideline", "-g", default=None, help="Guideline id (default: newest ASCO edition)."
         ),
         click.option("--format", "fmt", type=_EXPLAIN_FORMATS, default="text", show_default=True),
+        click.option(
+            "--tree",
+            is_flag=True,
+            help="Text: after the answer, the full derivation tree (shared parts printed once).",
+        ),
         _kb_option,
         _input_options,
     ]
@@ -217,7 +279,13 @@ def _explain_options(function: Any) -> Any:
 @main.command()
 @_explain_options
 def explain(
-    patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+    patient: str,
+    regimen: str,
+    guideline: str | None,
+    fmt: str,
+    tree: bool,
+    kb: Path | None,
+    **options: Any,
 ) -> None:
     """Why REGIMEN has its status for PATIENT: the derivation down to the patient's data.
 
@@ -225,16 +293,22 @@ def explain(
     requirement and every contraindication, each with its derivation, and the smallest changes of
     patient values that would make the regimen recommended.
     """
-    _explain(patient, regimen, guideline, fmt, kb, options)
+    _explain(patient, regimen, guideline, fmt, tree, kb, options)
 
 
 @main.command(name="why-not")
 @_explain_options
 def why_not(
-    patient: str, regimen: str, guideline: str | None, fmt: str, kb: Path | None, **options: Any
+    patient: str,
+    regimen: str,
+    guideline: str | None,
+    fmt: str,
+    tree: bool,
+    kb: Path | None,
+    **options: Any,
 ) -> None:
     """The same as `explain`, named as clinicians ask: "why not atezo+bev?"."""
-    _explain(patient, regimen, guideline, fmt, kb, options)
+    _explain(patient, regimen, guideline, fmt, tree, kb, options)
 
 
 @main.command()

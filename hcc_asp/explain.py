@@ -42,7 +42,9 @@ from hcc_asp.preference import CHOICE, order_of
 from hcc_asp.recommend import (
     Answer,
     InputConflictError,
+    child_pugh_components,
     condition_label,
+    derived_values,
     draft_notes,
     key_text,
     recommend,
@@ -315,12 +317,49 @@ def explain(
     if regimen_id is None:
         raise UnknownRegimenError(f"unknown regimen '{regimen}' (see `hcc-asp regimens`)")
     guideline_atom = resolve_guideline(guideline, kb)
+    explainer = _explainer(patient, guideline, guideline_atom, kb)
+    return _document(explainer, patient, guideline_atom, regimen_id, kb, counterfactuals)
+
+
+def explain_all(
+    patient: Any, guideline: str | None = None, kb: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """The explanation of every regimen the guideline mentions, from one solve (no what-ifs).
+
+    Used by the HTML report of ``recommend``, which shows each regimen's tree.
+    """
+    guideline_atom = resolve_guideline(guideline, kb)
+    explainer = _explainer(patient, guideline, guideline_atom, kb)
+    g = Function(guideline_atom)
+    regimen_ids = sorted({a.arguments[1].name for a in explainer.atoms("status", 3, g=g)})
+    return {
+        regimen_id: _document(explainer, patient, guideline_atom, regimen_id, kb, False)
+        for regimen_id in regimen_ids
+    }
+
+
+def _explainer(
+    patient: Any, guideline: str | None, guideline_atom: str, kb: Path | None
+) -> Explainer:
+    """Solve once with shadow rules; an input conflict raises the KB's own lines."""
     program, atoms = _solve_with_shadows(patient, kb, guideline_atom)
     explainer = Explainer(program, atoms, kb)
     answer = explainer.answer
     if answer.get("input_conflict", 3):
         recommend(patient, guideline, kb)  # raises InputConflictError with the KB's lines
         raise InputConflictError(["the patient file contradicts itself"])  # nocoverage
+    return explainer
+
+
+def _document(
+    explainer: Explainer,
+    patient: Any,
+    guideline_atom: str,
+    regimen_id: str,
+    kb: Path | None,
+    counterfactuals: bool,
+) -> dict[str, Any]:
+    """The explain document of one regimen from a solved explainer."""
     g, r = Function(guideline_atom), Function(regimen_id)
     statuses = explainer.atoms("status", 3, g=g, r=r)
     cat = explainer.catalogue
@@ -337,6 +376,7 @@ def explain(
             because=[],
             would_change_if=[],
             note=f"{document['guideline']} does not mention {regimen_id}",
+            derived=_derived(explainer, patient),
         )
         if notes:
             document["notes"] = notes
@@ -349,7 +389,7 @@ def explain(
         for outcome in outcomes:
             if outcome.arguments[3].name != "met":
                 continue
-            node = explainer.node(outcome)
+            node = _outcome_node(explainer, outcome)
             rec = outcome.arguments[1]
             node["because"] = [
                 explainer.node(s) for s in explainer.atoms("satisfied", 4, g=g, q=rec, r=r)
@@ -364,7 +404,7 @@ def explain(
         for outcome in ranked:
             if status == "conditional" and outcome.arguments[3].name == "not_met":
                 continue
-            because.append(explainer.node(outcome))
+            because.append(_outcome_node(explainer, outcome))
         if status == "conditional":
             because.extend(
                 explainer.node(a)
@@ -399,12 +439,31 @@ def explain(
     )
     if notes:
         document["notes"] = notes  # a draft edition says so in every answer
+    document["derived"] = _derived(explainer, patient)
     sources = patient.sources() if hasattr(patient, "sources") else {}
     if sources:  # leaves name the health-record resource behind each value
         from hcc_asp.patient.sources import annotate_explain
 
         annotate_explain(document, sources)
     return document
+
+
+def _outcome_node(explainer: Explainer, outcome: Symbol) -> dict[str, Any]:
+    """The tree of one recommendation's outcome, naming the recommendation (additive keys)."""
+    node = explainer.node(outcome)
+    node["recommendation"] = outcome.arguments[1].string
+    node["outcome"] = outcome.arguments[3].name
+    return node
+
+
+def _derived(explainer: Explainer, patient: Any) -> dict[str, Any]:
+    """The patient's derived scores, as in `recommend` (an additive key for the reports)."""
+    answer = explainer.answer
+    derived = derived_values(answer)
+    derived["child_pugh_components"] = child_pugh_components(answer, patient)
+    lines = answer.get("line", 1)
+    derived["line"] = lines[0].arguments[0].number if len(lines) == 1 else None
+    return derived
 
 
 # counterfactuals -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from hcc_asp.engine import (
     ground_and_solve,
     key_text,
 )
-from hcc_asp.facts import patient_facts
+from hcc_asp.facts import patient_data, patient_facts
 from hcc_asp.loader import compiled
 from hcc_asp.preference import preference
 
@@ -139,6 +139,39 @@ def derived_values(answer: Answer) -> dict[str, Any]:
             else stage.name.upper()
         ),
     }
+
+
+#: Patient-file keys of each Child-Pugh component, in the order the table lists them.
+CHILD_PUGH_KEYS = {
+    "bilirubin": ("labs.bilirubin_mg_dl", "labs.bilirubin_umol_l"),
+    "albumin": ("labs.albumin_g_dl", "labs.albumin_g_l"),
+    "inr": ("labs.inr",),
+    "ascites": ("liver.ascites",),
+    "encephalopathy": ("liver.encephalopathy",),
+}
+
+
+def child_pugh_components(answer: Answer, patient: Any) -> dict[str, dict[str, Any]]:
+    """Each Child-Pugh component: the patient's value (key as given) and the KB's points.
+
+    An extension of ``derived`` (additive key ``child_pugh_components``) so that a report shows
+    the score's parts.
+    """
+    points = {
+        a.arguments[0].name: a.arguments[1].number for a in answer.get("child_pugh_points", 2)
+    }
+    data = patient_data(patient)
+    out: dict[str, dict[str, Any]] = {}
+    for component, keys in CHILD_PUGH_KEYS.items():
+        part: dict[str, Any] = {"key": keys[0], "value": None, "points": points.get(component)}
+        for key in keys:
+            section, _, name = key.partition(".")
+            value = data.get(section, {}).get(name)
+            if value is not None:
+                part.update(key=key, value=value)
+                break
+        out[component] = part
+    return out
 
 
 def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
@@ -310,12 +343,14 @@ def recommend_document(
                     f"({', '.join(found)}); the most cautious is shown. Run `hcc-asp check`.",
                 }
             )
+    derived = derived_values(answer)
+    derived["child_pugh_components"] = child_pugh_components(answer, patient)
     document: dict[str, Any] = {
         "format": FORMAT,
         "patient": patient.id,
         "guideline": cat.guidelines[guideline_atom]["id"],
         "line": lines[0].arguments[0].number if len(lines) == 1 else None,
-        "derived": derived_values(answer),
+        "derived": derived,
         "regimens": regimen_entries(answer, guideline_atom, kb),
         "notes": notes,
         # Extension of the contract: the lenvatinib-vs-sorafenib ordering (README, "Preference").

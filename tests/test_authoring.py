@@ -215,7 +215,7 @@ def test_the_guide_walk_through_adds_a_demo_edition_without_python(tmp_path):
 
     text = run("recommend", PATIENT, "-g", "demo-2026", *kb)
     assert text.exit_code == 0, text.output
-    assert "[draft_edition] demo-2026 is a DRAFT edition, not for clinical use" in text.output
+    assert "demo-2026 is a DRAFT edition, not for clinical use" in text.output
     as_json = run("recommend", PATIENT, "-g", "demo-2026", "--format", "json", *kb)
     document = json.loads(as_json.output)
     statuses = {e["regimen"]: (e["status"], e["recommendation"]) for e in document["regimens"]}

@@ -69,10 +69,10 @@ def test_recommend_json_follows_the_contract():
             assert re.fullmatch(r"[a-z0-9_]+", item["code"]) and item["text"]
 
 
-def test_recommend_text_is_a_table():
+def test_recommend_text_summarises_by_status():
     result = run("recommend", NAIVE)
     assert result.exit_code == 0
-    assert "REGIMEN" in result.output and "atezolizumab_bevacizumab" in result.output
+    assert "Offered now" in result.output and "Atezolizumab + bevacizumab" in result.output
 
 
 def test_recommend_reads_standard_input():

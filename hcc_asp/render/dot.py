@@ -33,3 +33,74 @@ def explain_dot(document: dict[str, Any]) -> str:
         lines.append(f"  root -> {add(node)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def derivation_dot(document: dict[str, Any]) -> str:
+    """The explanation as a graph in which a shared part is one node with several parents.
+
+    The derivation is a DAG (Child-Pugh class B supports every recommendation that needs class
+    A); drawing it so keeps the picture small. Patient values are the filled boxes.
+    """
+    from hcc_asp.render.explanation import hidden, node_key
+
+    lines = [
+        "digraph derivation {",
+        "  rankdir=LR;",
+        '  graph [fontname="Helvetica", fontsize=11, nodesep=0.15, ranksep=0.35];',
+        '  node [shape=box, fontname="Helvetica", fontsize=10, margin="0.08,0.04"];',
+        '  edge [color="#555555", arrowsize=0.6];',
+    ]
+    names: dict[str, str] = {}
+    edges: set[tuple[str, str]] = set()
+
+    def add(node: dict[str, Any]) -> str:
+        key = node_key(node)
+        if key in names:
+            return names[key]
+        name = names[key] = f"n{len(names)}"
+        label = _dot_escape("\n".join(textwrap.wrap(str(node["text"]), 40)))
+        style = ""
+        if node.get("source") == "patient file":
+            style = ', style="rounded,filled", fillcolor="#dbeafe"'
+        elif str(node.get("rule") or "").startswith("kb/guidelines/"):
+            style = ', style="filled", fillcolor="#fef3c7"'
+        lines.append(f'  {name} [label="{label}"{style}];')
+        for child in node.get("because", []):
+            if hidden(child):
+                continue
+            edge = (name, add(child))
+            if edge not in edges:
+                edges.add(edge)
+                lines.append(f"  {edge[0]} -> {edge[1]};")
+        return name
+
+    root_label = _dot_escape(
+        f"{document['regimen']}: {document['status']} ({document['guideline']})"
+    )
+    lines.append(f'  root [label="{root_label}", shape=ellipse, style=bold];')
+    for node in document.get("because", []):
+        lines.append(f"  root -> {add(node)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def derivation_svg(document: dict[str, Any]) -> str | None:
+    """The derivation drawn by Graphviz as inline SVG; None when ``dot`` is not installed.
+
+    Needs the ``graphviz`` Python package (extra ``[report]``) and the ``dot`` program.
+    """
+    import shutil
+
+    if shutil.which("dot") is None:
+        return None
+    try:
+        import graphviz
+    except ModuleNotFoundError:  # the Python package of the extra [report] is not installed
+        return None
+
+    try:
+        svg = graphviz.Source(derivation_dot(document)).pipe(format="svg", encoding="utf-8")
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+        return None
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else None

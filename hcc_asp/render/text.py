@@ -9,6 +9,20 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from hcc_asp.render import explanation
+from hcc_asp.render.context import Context
+from hcc_asp.render.words import (
+    STATUS_WORDS,
+    components_words,
+    evidence_words,
+    guideline_label,
+    main_reason_words,
+    provenance_groups,
+    regimen_name,
+    scores_line,
+    status_groups,
+)
+
 WIDTH = 100
 
 
@@ -42,75 +56,157 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def recommend_text(document: dict[str, Any], guideline_title: str = "") -> str:
-    """A table a clinician can scan, then the details of every regimen not simply recommended."""
-    derived = document["derived"]
-    cp, albi = derived["child_pugh"], derived["albi"]
-    line = document["line"] if document["line"] is not None else "unknown"
+def recommend_text(
+    document: dict[str, Any], ctx: Context | None = None, details: bool = False
+) -> str:
+    """The answer on one screen: a summary by status, then per-regimen details on request.
+
+    Summary: offered now (recommendation, evidence in words, trials, cautions), conditional (what
+    to do or learn first), not offered and contraindicated (one line each, the main reason); the
+    TKI ordering; unconfirmed provenance of what is offered, each remark once; notes. With
+    ``details``: every reason, action, caution and provenance remark of every regimen.
+    """
+    ctx = ctx or Context()
+    names = ctx.names
+    guideline = document["guideline"]
+    title = ctx.title(guideline)
     draft = any(note["code"] == "draft_edition" for note in document["notes"])
     out = [
-        f"Patient {document['patient']} - {document['guideline']}"
-        + (f" ({guideline_title})" if guideline_title else "")
-        + (" - DRAFT edition, not for clinical use" if draft else "")
+        f"Patient {document['patient']} under {guideline_label(guideline)} ({guideline})"
+        + (f": {title}" if title else "")
+        + (" - DRAFT edition, not for clinical use" if draft else ""),
+        scores_line(document["derived"], document["line"]),
     ]
-    out.append(
-        f"Line of therapy: {line} | Child-Pugh: {cp['class'] or 'unknown'}"
-        + (f" ({cp['score']})" if cp["score"] is not None else "")
-        + " | ALBI: "
-        + (f"grade {albi['grade']} ({albi['score']:.2f})" if albi["grade"] else "unknown")
-        + f" | BCLC: {derived['bclc_stage'] or 'unknown'}"
-    )
-    out.append("")
-    header = f"{'REGIMEN':<25} {'STATUS':<15} {'REC':<14} {'EVIDENCE':<26} MAIN REASON"
-    out.append(header)
-    out.append("-" * (len(header) + 43))
-    for entry in document["regimens"]:
-        out.append(
-            f"{entry['regimen']:<25} {entry['status']:<15} {entry['recommendation']:<14} "
-            f"{_clip(evidence_text(entry['evidence']), 26):<26} "
-            f"{_clip(main_reason(entry), 54)}".rstrip()
-        )
-    details = [e for e in document["regimens"] if e["status"] != "recommended" or e["cautions"]]
-    if details:
+    components = components_words(document["derived"])
+    if components and document["derived"]["child_pugh"]["class"]:
+        out.extend(_wrapped("Child-Pugh: " + "; ".join(components), indent=""))
+    width = max([20, *(len(regimen_name(e["regimen"], names)) for e in document["regimens"])])
+    for status, heading, entries in status_groups(document["regimens"]):
         out.append("")
-        out.append("Details")
-    for entry in details:
-        out.append(f"  {entry['regimen']} ({entry['status']}):")
-        for reason in entry["reasons"]:
-            out.extend(_wrapped(f"reason [{reason['code']}]: {reason['text']}"))
-        if entry["missing"]:
-            out.extend(_wrapped("missing: " + ", ".join(entry["missing"])))
-        for action in entry["actions"]:
-            out.extend(_wrapped(f"do first [{action['code']}]: {action['text']}"))
-        for caution in entry["cautions"]:
-            out.extend(_wrapped(f"caution [{caution['code']}]: {caution['text']}"))
-        for what, text in entry.get("unconfirmed", {}).items():
-            out.extend(_wrapped(f"unconfirmed {what}: {text}"))
+        out.append(f"{heading} ({len(entries)})" + ("" if entries else ": none"))
+        for entry in entries:
+            name = regimen_name(entry["regimen"], names)
+            if status in OFFERED:
+                rec = f"Rec {entry['recommendation']}" if entry["recommendation"] else ""
+                mark = " *" if entry.get("unconfirmed") else ""
+                words = evidence_words(entry["evidence"], guideline) or "evidence not stated"
+                trials = ", ".join(entry["sources"])
+                what = f"{rec}{mark}: {words}" + (f" ({trials})" if trials else "")
+                if status == "conditional":
+                    what += f"; {main_reason_words(entry)}"
+            else:
+                what = main_reason_words(entry)
+            out.extend(_column(name, width, what))
+            if status in OFFERED:
+                for caution in entry["cautions"]:
+                    out.extend(_wrapped(f"caution: {caution['text']}", indent="      "))
+                unassessed = [c["text"] or c["code"] for c in entry.get("cautions_unassessed", [])]
+                if unassessed:
+                    out.extend(
+                        _wrapped(
+                            "not assessed (data missing): "
+                            + "; ".join(u.rstrip(".") for u in unassessed),
+                            indent="      ",
+                        )
+                    )
     preference = document.get("preference")
     if preference:
         out.append("")
-        out.append(
-            "Which TKI first: "
-            + (
-                "no patient-specific factor decides (tie)"
-                if preference["tie"]
-                else " before ".join(preference["order"])
-            )
-        )
-        for factor in preference["factors"]:
-            line = f"{factor['kind']} -> {factor['favours']} [{factor['code']}]: {factor['text']}"
-            out.extend(_wrapped(line, indent="  "))
-        for factor in preference["unassessed"]:
-            missing = ", ".join(factor["missing"])
-            out.extend(_wrapped(f"unassessed [{factor['code']}]: missing {missing}", indent="  "))
-        for dose in preference["dosing"]:
-            out.extend(_wrapped(f"dose: {dose['text']}", indent="  "))
+        out.extend(_preference_lines(preference))
+    # Provenance of what can be given (all regimens with --details), each remark said once.
+    shown = [e for e in document["regimens"] if details or e["status"] in OFFERED]
+    groups = provenance_groups(shown, names)
+    if groups:
+        out.append("")
+        out.append("* Not confirmed from a source (said once for every regimen it concerns)")
+        out.extend(_provenance_lines(groups))
     if document["notes"]:
         out.append("")
         out.append("Notes")
         for note in document["notes"]:
-            out.extend(_wrapped(f"[{note['code']}] {note['text']}", indent="  "))
+            out.extend(_wrapped(note["text"], indent="  "))
+    if details:
+        out.append("")
+        out.extend(_details_lines(document, names))
+    else:
+        out.append("")
+        out.append(
+            "Every reason, caution and source of each regimen: --details "
+            "(why-not PATIENT REGIMEN for one)."
+        )
     return "\n".join(out) + "\n"
+
+
+#: Statuses under which a regimen can be given (now, or once something is learnt or done).
+OFFERED = ("recommended", "conditional")
+
+
+def _column(name: str, width: int, text: str) -> list[str]:
+    """``  name  text`` with the text wrapped under itself."""
+    return textwrap.wrap(
+        f"  {name:<{width}}  {text}",
+        WIDTH,
+        subsequent_indent=" " * (width + 4),
+        break_on_hyphens=False,
+    )
+
+
+def _preference_lines(preference: dict[str, Any]) -> list[str]:
+    out = [
+        "Which TKI first: "
+        + (
+            "no patient-specific factor decides (tie)"
+            if preference["tie"]
+            else " before ".join(preference["order"])
+        )
+    ]
+    for factor in preference["factors"]:
+        line = f"{factor['kind']} -> {factor['favours']}: {factor['text']}"
+        out.extend(_wrapped(line, indent="  "))
+    for factor in preference["unassessed"]:
+        missing = ", ".join(factor["missing"])
+        out.extend(_wrapped(f"not assessed [{factor['code']}]: learn {missing}", indent="  "))
+    for dose in preference["dosing"]:
+        out.extend(_wrapped(f"dose: {dose['text']}", indent="  "))
+    return out
+
+
+def _provenance_lines(groups: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for group in groups:
+        recs = ", ".join(group["recommendations"])
+        concerns = f"Rec {recs}" if recs else ", ".join(group["regimens"])
+        out.extend(_wrapped(f"{concerns} - {group['what']}: {group['text']}", indent="  "))
+    return out
+
+
+def _details_lines(document: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """Every regimen's evidence, trials, reasons, missing data, actions and cautions."""
+    guideline = document["guideline"]
+    out = ["Details"]
+    for entry in document["regimens"]:
+        rec = f", Rec {entry['recommendation']}" if entry["recommendation"] else ""
+        out.append(
+            f"  {regimen_name(entry['regimen'], names)} "
+            f"({STATUS_WORDS.get(entry['status'], entry['status'])}{rec})"
+        )
+        words = evidence_words(entry["evidence"], guideline)
+        if words:
+            out.extend(_wrapped(f"evidence: {words}"))
+        if entry["sources"]:
+            out.extend(_wrapped("trials: " + ", ".join(entry["sources"])))
+        for reason in entry["reasons"]:
+            kind = " (contraindication)" if reason.get("kind") == "contraindication" else ""
+            out.extend(_wrapped(f"reason{kind}: {reason['text']}"))
+        if entry["missing"]:
+            out.extend(_wrapped("learn: " + ", ".join(entry["missing"])))
+        for action in entry["actions"]:
+            out.extend(_wrapped(f"do first: {action['text']}"))
+        for caution in entry["cautions"]:
+            out.extend(_wrapped(f"caution: {caution['text']}"))
+        for caution in entry.get("cautions_unassessed", []):
+            out.extend(_wrapped(f"not assessed (data missing): {caution['text']}"))
+    return out
 
 
 def _wrapped(text: str, indent: str = "    ") -> list[str]:
@@ -141,47 +237,88 @@ def regimens_text(rows: list[dict[str, Any]]) -> str:
 
 
 def _tree_lines(node: dict[str, Any], depth: int, out: list[str]) -> None:
+    """One node of a shared tree (``explanation.shared_tree``) and its children, indented."""
     text = node["text"]
     where = f"  [{node['rule']}]" if node.get("rule") else ""
     why = f" - {node['rule_text']}" if node.get("rule_text") else ""
+    label = f"({node['id']}) " if node.get("id") else ""
+    if node.get("ref"):
+        why, where = f" - as ({node['ref']}) above", ""
     indent = "  " * depth
     out.extend(
         textwrap.wrap(
-            f"{'- ' if depth else ''}{text}{why}{where}",
+            f"{'- ' if depth else ''}{label}{text}{why}{where}",
             WIDTH,
             initial_indent=indent,
             subsequent_indent=indent + "    ",
         )
     )
     for child in node.get("because", []):
-        if (
-            child.get("rule")
-            and not child.get("because")
-            and child["rule"].startswith("kb/")
-            and ("guidelines/" not in child["rule"] and "safety.lp" not in child["rule"])
-        ):
-            continue  # vocabulary facts (drug classes, components) are left to --format json
         _tree_lines(child, depth + 1, out)
 
 
-def explain_text(document: dict[str, Any]) -> str:
-    """An indented tree in plain clinical sentences, then what would have to change."""
-    out = [
-        f"Why {document['regimen']} is {document['status']} for patient {document['patient']} "
-        f"under {document['guideline']}"
-        + (
-            f" (recommendation {document['recommendation']})"
-            if document.get("recommendation")
-            else ""
-        )
-    ]
+def _situation_text(situation: dict[str, Any]) -> str:
+    state = "; ".join(situation["state"])
+    parts = "; ".join(situation["parts"])
+    if state and parts:
+        return f"{state} ({parts})"
+    return state or parts
+
+
+def explain_text(document: dict[str, Any], ctx: Context | None = None, tree: bool = False) -> str:
+    """The answer first, then the tree on request.
+
+    Status; decisive reasons with the patient's values; what would change it (to learn / to
+    change); then, with ``tree``, the derivation with each shared part printed once.
+    """
+    ctx = ctx or Context()
+    first = explanation.answer(document, ctx.names)
+    out = [first["headline"]]
     if document.get("note"):
         out.append(document["note"])
     for note in document.get("notes", []):
         out.extend(_wrapped(f"[{note['code']}] {note['text']}", indent=""))
-    out.append("")
-    for node in document["because"]:
-        _tree_lines(node, 1, out)
+    status = document["status"]
+    if first["decisive"]:
+        out.append("")
+        out.append("Why not" if status != "conditional" else "What stands in the way")
+        for item in first["decisive"]:
+            recs = item.get("recommendations", [])
+            also = f" (so do {', '.join(recs[1:])})" if len(recs) > 1 else ""
+            out.extend(_wrapped(f"- {item['requirement']}{also}", indent="  "))
+            where = _situation_text(item["situation"])
+            if where:
+                out.extend(_wrapped(f"the patient: {where}", indent="    "))
+            if item.get("source"):
+                out.extend(_wrapped(f"source: {item['source']}", indent="    "))
+    others = [o for o in first["others"] if o["unmet"]]
+    if others:
+        out.append("  Other recommendations that name it also need:")
+        for other in others:
+            out.extend(
+                _wrapped(f"Rec {other['recommendation']}: {'; '.join(other['unmet'])}", "    ")
+            )
+    if first["satisfied"]:
+        out.append("")
+        out.append("Every condition is met")
+        for item in first["satisfied"]:
+            where = _situation_text(item["situation"])
+            out.extend(_wrapped(f"- {item['requirement']}", "  "))
+            if where:
+                out.extend(_wrapped(f"the patient: {where}", indent="    "))
+    if first["cautions"]:
+        out.append("")
+        out.append("Cautions")
+        for caution in first["cautions"]:
+            source = f" ({caution['source']})" if caution["source"] else ""
+            out.extend(_wrapped(f"- {caution['text']}{source}", indent="  "))
+    if document.get("missing") or document.get("actions"):
+        out.append("")
+        if document.get("actions"):
+            out.extend(_wrapped("To do first: " + ", ".join(document["actions"]), indent=""))
+        if document.get("missing"):
+            out.extend(_wrapped("To learn: " + ", ".join(document["missing"]), indent=""))
+    out.extend(_change_lines(document))
     preference = document.get("preference")
     if preference:
         out.append("")
@@ -190,30 +327,48 @@ def explain_text(document: dict[str, Any]) -> str:
             "Which TKI first: "
             + ("no patient-specific factor decides (tie)" if preference["tie"] else order)
         )
-        for node in preference["because"]:
-            _tree_lines(node, 1, out)
-    if document.get("missing"):
-        out.append("")
-        out.extend(_wrapped("Missing patient data: " + ", ".join(document["missing"]), indent=""))
-    if document.get("actions"):
-        out.append("To do first: " + ", ".join(document["actions"]))
+        if tree:
+            for node in explanation.shared_tree(preference["because"], "p"):
+                _tree_lines(node, 1, out)
     out.append("")
-    if document["would_change_if"]:
-        out.append("It would be recommended if:")
-        for option in document["would_change_if"]:
-            changes = "; ".join(
-                f"{c['key']} {c['from'] if c['from'] is not None else 'unknown'} -> {c['to']}"
-                for c in option["changes"]
-            )
-            kind = (
-                "actionable: find out or act"
-                if option["modifiable"]
-                else "not modifiable by a clinician"
-            )
-            out.extend(_wrapped(f"- {changes}  ({kind})", indent="  "))
-    elif document["status"] != "recommended":
-        out.append("No change of modifiable or unknown patient values would make it recommended.")
+    if tree:
+        out.append("Derivation (a part used twice is printed once, numbered, and referred to)")
+        for node in explanation.shared_tree(document["because"]):
+            _tree_lines(node, 1, out)
+    else:
+        out.append("The full derivation down to the patient's values: --tree (or --format json).")
     return "\n".join(out) + "\n"
+
+
+def _change_lines(document: dict[str, Any]) -> list[str]:
+    """What would make it recommended: to learn (said once), to change (modifiable or not)."""
+    if document["status"] in ("recommended", "not_mentioned"):
+        return []
+    found = explanation.changes(document)
+    out = [""]
+    if not found["alternatives"]:
+        out.append("No change of modifiable or unknown patient values would make it recommended.")
+        return out
+    out.append("What would make it recommended")
+    if found["learn"]:
+        words = "; ".join(item["words"] for item in found["learn"])
+        out.extend(_wrapped(f"To learn (unknown now; each must turn out so): {words}", "  "))
+    several = len(found["alternatives"]) > 1
+    if several:
+        out.append("  To change (any one of these):")
+    for number, option in enumerate(found["alternatives"], start=1):
+        changes = "; ".join(
+            f"{c['from_words']} -> {c['to_words']} "
+            f"({'modifiable: ' + c['kind'] if c['modifiable'] else 'not modifiable'})"
+            for c in option["change"]
+        )
+        learn = "; ".join(item["words"] for item in option["learn"])
+        text = changes or "nothing to change"
+        if learn:
+            text += f"; and learn: {learn}"
+        head = f"{number}. " if several else "To change: "
+        out.extend(_wrapped(head + text, indent="    " if several else "  "))
+    return out
 
 
 WHY_IT_MATTERS = {
@@ -283,7 +438,7 @@ CELL_WORDS = {
 }
 
 
-def compare_text(document: dict[str, Any]) -> str:
+def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
     """Regimens x guidelines, disagreements marked '!', then one line per disagreement."""
     columns = document["guidelines"]
     width = max([14, *(len(c) + 1 for c in columns)])

@@ -120,7 +120,7 @@ def page(kind: str, document: dict[str, Any]) -> tuple[str, str]:
     otherwise the JSON document itself, which every browser shows.
     """
     try:
-        from hcc_asp.render import html  # type: ignore[attr-defined]
+        from hcc_asp.render import html
 
         render = getattr(html, f"{kind}_page")
     except (ImportError, AttributeError):

@@ -1,0 +1,225 @@
+"""Words shared by the text and HTML renderers: evidence, patient values, statuses, provenance.
+
+Nothing here decides: each function rewords fields the documents already carry (the KB's words),
+so the text answer and the HTML page say the same thing. Grades are never invented: a field the
+KB marks ``unconfirmed`` is left out of the words and said as unconfirmed instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+#: Status headings, in the order a clinician reads them (what can be given first).
+STATUS_HEADINGS = {
+    "recommended": "Offered now",
+    "conditional": "Conditional: learn or do first",
+    "not_recommended": "Not offered",
+    "contraindicated": "Contraindicated",
+}
+#: Status words in running text.
+STATUS_WORDS = {
+    "recommended": "recommended",
+    "conditional": "conditional",
+    "not_recommended": "not recommended",
+    "contraindicated": "contraindicated",
+    "not_mentioned": "not mentioned",
+}
+#: Unit suffixes of patient-file keys (spec/patient.md) and how a clinician writes them.
+UNITS = (
+    ("_mg_dl", "mg/dL"),
+    ("_g_dl", "g/dL"),
+    ("_umol_l", "µmol/L"),
+    ("_g_l", "g/L"),
+    ("_ng_ml", "ng/mL"),
+    ("_kg", "kg"),
+    ("_percent", "%"),
+    ("_months_ago", "months ago"),
+    ("_days_ago", "days ago"),
+)
+ACRONYMS = {"inr": "INR", "afp": "AFP", "ecog": "ECOG", "gi": "GI", "hbv": "HBV", "hcv": "HCV"}
+#: Guideline bodies as they print their own names.
+BODIES = {"asco": "ASCO", "esmo": "ESMO", "aasld": "AASLD", "nccn": "NCCN", "bclc": "BCLC"}
+
+
+def status_groups(entries: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(status, heading, entries) in reading order; a status added later gets its own group."""
+    statuses = list(STATUS_HEADINGS)
+    statuses += sorted({e["status"] for e in entries} - set(statuses))
+    return [
+        (
+            status,
+            STATUS_HEADINGS.get(status, status.replace("_", " ").capitalize()),
+            [e for e in entries if e["status"] == status],
+        )
+        for status in statuses
+    ]
+
+
+def is_unconfirmed(value: Any) -> bool:
+    """True when the KB marks a field as not confirmed from a source."""
+    return isinstance(value, str) and value.startswith("unconfirmed")
+
+
+def guideline_label(guideline: str) -> str:
+    """``asco-2024`` -> ``ASCO 2024`` (the public id stays in JSON)."""
+    body, _, year = guideline.partition("-")
+    return f"{BODIES.get(body, body.upper())} {year}".strip()
+
+
+def evidence_words(evidence: dict[str, Any], guideline: str = "") -> str:
+    """The evidence of a recommendation in words, from the guideline's own grading fields.
+
+    ASCO ``strength``/``quality``/``type`` -> "strong; high-quality evidence"; ESMO
+    ``level``/``grade``/``mcbs`` -> "ESMO I, A; MCBS 4"; NCCN ``category``/``preference`` ->
+    "NCCN category 2A, preferred"; AASLD ``level``/``strength`` -> "Level 2, strong". Fields the KB
+    marks unconfirmed are left out; when every field is unconfirmed: "grading unconfirmed".
+    """
+    known = {
+        k: str(v)
+        for k, v in evidence.items()
+        if k not in ("label", "basis", "benefit") and v and not is_unconfirmed(v)
+    }
+    body = guideline.partition("-")[0]
+    parts: list[str] = []
+    if body == "esmo" and ("level" in known or "grade" in known):
+        grading = ", ".join(known.pop(k) for k in ("level", "grade") if k in known)
+        parts.append(f"ESMO {grading}")
+        if "mcbs" in known:
+            parts.append(f"MCBS {known.pop('mcbs')}")
+    if "category" in known or "preference" in known:
+        words = []
+        if "category" in known:
+            words.append(f"{BODIES.get(body, body.upper())} category {known.pop('category')}")
+        if "preference" in known:
+            words.append(known.pop("preference"))
+        parts.append(", ".join(words))
+    if "level" in known:
+        level = known.pop("level")
+        parts.append(level if level.lower().startswith("level") else f"Level {level}")
+    if "strength" in known:
+        strength = known.pop("strength")
+        if "quality" in known:
+            parts.append(f"{strength}; {known.pop('quality')}-quality evidence")
+        else:
+            parts.append(strength)
+    elif "quality" in known:
+        parts.append(f"{known.pop('quality')}-quality evidence")
+    if "type" in known:
+        parts.append(known.pop("type"))
+    parts.extend(f"{k} {v}" for k, v in known.items())
+    if parts:
+        return "; ".join(dict.fromkeys(parts))
+    if any(is_unconfirmed(v) for v in evidence.values()):
+        return "grading unconfirmed"
+    return ""
+
+
+def regimen_name(regimen: str, names: dict[str, str] | None = None) -> str:
+    """The KB's name of a regimen (``regimen_name/2``), else its id."""
+    return (names or {}).get(regimen, regimen)
+
+
+def key_words(key: str) -> tuple[str, str]:
+    """A patient-file key in words and its unit: ``labs.bilirubin_mg_dl`` -> (bilirubin, mg/dL)."""
+    last = key.rsplit(".", 1)[-1]
+    unit = ""
+    for suffix, words in UNITS:
+        if last.endswith(suffix):
+            last, unit = last[: -len(suffix)], words
+            break
+    name = " ".join(ACRONYMS.get(part, part) for part in last.split("_"))
+    return name, unit
+
+
+def value_words(key: str, value: Any) -> str:
+    """A patient value in words: "bilirubin 2.6 mg/dL", "ascites mild", "transplant: none"."""
+    name, unit = key_words(key)
+    if key.startswith("prior_therapies["):
+        line = int(key[len("prior_therapies[") :].split("]", 1)[0]) + 1
+        name = f"prior line {line} {name}"
+    if value is None:
+        return f"{name} unknown"
+    if isinstance(value, bool):
+        return f"{name}: {'yes' if value else 'no'}"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    if unit in ("months ago", "days ago"):
+        return f"{name} {value} {unit}"
+    return f"{name} {value}{' ' + unit if unit else ''}"
+
+
+def measure_words(key: str, value: Any) -> str:
+    """A patient value with its unit only: "2.6 mg/dL", "mild" (for a column named by the key)."""
+    _, unit = key_words(key)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{value}{' ' + unit if unit else ''}"
+
+
+def scores_line(derived: dict[str, Any], line: Any) -> str:
+    """Line of therapy and derived scores on one line (unknown said as unknown)."""
+    cp, albi = derived["child_pugh"], derived["albi"]
+    cp_text = (
+        f"Child-Pugh {cp['class']}{cp['score'] if cp['score'] is not None else ''}"
+        if cp["class"]
+        else "Child-Pugh unknown"
+    )
+    albi_text = (
+        f"ALBI grade {albi['grade']} ({albi['score']:.2f})" if albi["grade"] else "ALBI unknown"
+    )
+    stage = derived.get("bclc_stage")
+    return (
+        f"Line {line if line is not None else 'unknown'} | {cp_text} | {albi_text} | "
+        f"BCLC {stage or 'unknown'}"
+    )
+
+
+def components_words(derived: dict[str, Any]) -> list[str]:
+    """Child-Pugh components with their points: "bilirubin 2.6 mg/dL: 2 pts" (when known)."""
+    out = []
+    for component, part in derived.get("child_pugh_components", {}).items():
+        value = value_words(part["key"], part["value"]) if part.get("key") else component
+        points = part.get("points")
+        out.append(f"{value}: {points} pt{'s' if points != 1 else ''}" if points else value)
+    return out
+
+
+def provenance_groups(
+    entries: Iterable[dict[str, Any]], names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Unconfirmed provenance said once, with the recommendations and regimens it concerns.
+
+    In first-seen order; a remark shared by a whole guideline appears once.
+    """
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in entries:
+        for what, text in entry.get("unconfirmed", {}).items():
+            group = groups.setdefault(
+                (what, text), {"what": what, "text": text, "recommendations": [], "regimens": []}
+            )
+            rec = entry.get("recommendation") or ""
+            if rec and rec not in group["recommendations"]:
+                group["recommendations"].append(rec)
+            group["regimens"].append(regimen_name(entry["regimen"], names))
+    return list(groups.values())
+
+
+def main_reason_words(entry: dict[str, Any]) -> str:
+    """The one line that says why a regimen has its status (the KB's own sentences)."""
+    if entry.get("main_reason"):
+        reason = entry["main_reason"]
+        return reason["text"] if isinstance(reason, dict) else str(reason)
+    status = entry["status"]
+    if status in ("not_recommended", "contraindicated") and entry["reasons"]:
+        return str(entry["reasons"][0]["text"])
+    if status == "conditional":
+        parts = []
+        if entry["actions"]:
+            parts.append("do first: " + "; ".join(a["text"] for a in entry["actions"]))
+        if entry["missing"]:
+            parts.append("learn: " + ", ".join(entry["missing"]))
+        return "; ".join(parts)
+    return ""
