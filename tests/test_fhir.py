@@ -223,6 +223,7 @@ def test_explain_leaves_name_the_resource_that_gave_the_value() -> None:
         "bclc-2022",
         "--as-of",
         "2026-11-30",
+        "--tree",  # the answer comes first; the leaves are in the tree
     )
     assert result.exit_code == 0, result.output
     assert "labs.bilirubin_umol_l = 22 (Observation/lab-bili, 2026-11-20)" in result.output

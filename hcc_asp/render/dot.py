@@ -41,7 +41,7 @@ def derivation_dot(document: dict[str, Any]) -> str:
     The derivation is a DAG (Child-Pugh class B supports every recommendation that needs class
     A); drawing it so keeps the picture small. Patient values are the filled boxes.
     """
-    from hcc_asp.render.explanation import hidden, node_key
+    from hcc_asp.render.explanation import hidden, is_patient_leaf, node_key
 
     lines = [
         "digraph derivation {",
@@ -60,7 +60,7 @@ def derivation_dot(document: dict[str, Any]) -> str:
         name = names[key] = f"n{len(names)}"
         label = _dot_escape("\n".join(textwrap.wrap(str(node["text"]), 40)))
         style = ""
-        if node.get("source") == "patient file":
+        if is_patient_leaf(node):
             style = ', style="rounded,filled", fillcolor="#dbeafe"'
         elif str(node.get("rule") or "").startswith("kb/guidelines/"):
             style = ', style="filled", fillcolor="#fef3c7"'

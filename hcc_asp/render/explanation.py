@@ -28,14 +28,19 @@ def predicate(node: dict[str, Any]) -> str:
 
 
 def is_patient_leaf(node: dict[str, Any]) -> bool:
-    """A node that is a fact of the patient file."""
-    return node.get("source") == "patient file"
+    """A node that is a fact of the patient (a key of the patient file, no rule)."""
+    return "key" in node and not node.get("rule")
 
 
 def patient_words(node: dict[str, Any]) -> str:
-    """A patient-file leaf in words: "bilirubin 2.6 mg/dL"; other leaves by their text."""
+    """A patient leaf in words: "bilirubin 2.6 mg/dL" (plus its record when not the file).
+
+    A value read from a health record names its resource; other leaves keep their text.
+    """
     if "key" in node and "value" in node:
-        return value_words(str(node["key"]), node["value"])
+        words = value_words(str(node["key"]), node["value"])
+        source = node.get("source") or ""
+        return words if source in ("", "patient file") else f"{words} ({source})"
     return str(node["text"])
 
 
