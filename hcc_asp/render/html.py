@@ -93,7 +93,9 @@ def _citation(ctx: Context, guideline: str) -> dict[str, Any]:
     }
 
 
-def _patient(derived: dict[str, Any], line: Any) -> dict[str, Any]:
+def _patient(
+    derived: dict[str, Any], line: Any, sources: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The patient summary: line, Child-Pugh with its components, ALBI, BCLC."""
     components = [
         {
@@ -112,6 +114,8 @@ def _patient(derived: dict[str, Any], line: Any) -> dict[str, Any]:
         "components_words": components_words(derived),
         "albi": derived["albi"],
         "bclc": derived.get("bclc_stage"),
+        # Patient read from a health record: key -> references, element, date, stale (additive).
+        "sources": sources or {},
     }
 
 
@@ -156,7 +160,7 @@ def recommend_page(
         .render(
             document=document,
             guideline=_citation(ctx, document["guideline"]),
-            patient=_patient(document["derived"], document["line"]),
+            patient=_patient(document["derived"], document["line"], document.get("sources")),
             groups=groups,
             provenance=provenance_groups(offered, names),
             provenance_others=provenance_groups(others, names),
