@@ -1,48 +1,120 @@
-"""Benchmark: hcc-asp against plain clingo on the same program and facts; explain against recommend.
+"""Benchmark: hcc-asp against plain clingo on the same program and facts, measured fairly.
 
-Prints figures, asserts nothing (timing belongs here, not in tests). Run: python benchmarks/bench.py
+Prints figures and asserts nothing (timing belongs here, never in a test). Every comparison is
+run as interleaved rounds (A, B, A, B, ...) after a warm-up of each side, so load that comes and
+goes on a shared machine hits both sides alike; each line gives min / median / max over the rounds
+and the ratio of the medians. Each figure is labelled:
+
+- warm: in this process, the KB loaded and the disk cache filled (what a service or a batch sees);
+- cold: a new process per run (what one command line sees), with the disk cache filled
+  ("warm cache") or empty ("cold cache").
+
+Plain clingo gets what hcc-asp gets: in process, the same program (the same cached parse, added
+the same way) and the same facts as Symbols; as a process, the same program text and facts read
+from files by ``clingo.Control.load``. Processes also report CPU time (user + system of the
+child), far less noisy than wall time on a busy host.
+
+Run from any directory (it never imports the source tree by accident: processes run in a
+temporary folder)::
+
+    python benchmarks/bench.py            # a few minutes
+    python benchmarks/bench.py --quick    # fewer rounds: well under 3 minutes
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import clingo
 
 from hcc_asp.engine import Context, add_facts, catalogue
 from hcc_asp.explain import explain
 from hcc_asp.facts import patient_facts
+from hcc_asp.loader import add_text, compiled
 from hcc_asp.patient import load_patient
-from hcc_asp.recommend import recommend
-from hcc_asp.resources import ROOT_FILE, kb_dir
+from hcc_asp.recommend import recommend, resolve_guideline
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-REPEAT = 15
+FLOOR = "import clingo, yaml, click, pydantic"
 
 
-def median_ms(function, repeat: int = REPEAT) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return 1000 * statistics.median(samples)
+# measuring ---------------------------------------------------------------------------------------
 
 
-def plain_clingo(facts: list[clingo.Symbol], files: list[str] | None = None) -> int:
-    """Plain clingo: load the same KB files as text, add the same facts, ground, solve, read.
+def clock(function: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of one call in this process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
-    ``files`` (the KB files without the other guidelines, as `recommend` grounds them) or the
-    root file with every guideline (as `compare` grounds it).
-    """
+
+def run_process(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process; its output is discarded."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    error = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{error}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def interleaved(
+    sides: dict[str, Callable[[], tuple[float, float]]], rounds: int, warmup: int = 1
+) -> dict[str, list[tuple[float, float]]]:
+    """Run every side once per round, in turn (A, B, A, B, ...), after ``warmup`` rounds."""
+    for _ in range(warmup):
+        for side in sides.values():
+            side()
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, side in sides.items():
+            samples[name].append(side())
+    return samples
+
+
+def stats(samples: list[tuple[float, float]], which: int = 0) -> tuple[float, float, float]:
+    values = [s[which] * 1000 for s in samples]
+    return min(values), statistics.median(values), max(values)
+
+
+def line(label: str, what: str, samples: list[tuple[float, float]], cpu: bool = False) -> None:
+    low, mid, high = stats(samples)
+    text = f"  [{label:4s}] {what:58s} {mid:8.1f} ms  (min {low:7.1f}, max {high:7.1f})"
+    if cpu:
+        low, mid_cpu, high = stats(samples, 1)
+        text += f"  cpu {mid_cpu:7.1f} ms"
+    print(text)
+
+
+def ratio(what: str, top: list[tuple[float, float]], bottom: list[tuple[float, float]]) -> None:
+    wall = stats(top)[1] / stats(bottom)[1]
+    cpu = stats(top, 1)[1] / stats(bottom, 1)[1] if stats(bottom, 1)[1] > 0 else float("nan")
+    print(f"  ratio {what:64s} {wall:6.2f}  (cpu {cpu:5.2f})")
+
+
+# the two sides -----------------------------------------------------------------------------------
+
+
+def plain_clingo(text: str, facts: list[clingo.Symbol]) -> int:
+    """Plain clingo in process: the same program (same cached parse) and the same facts."""
     ctl = clingo.Control(["--warn=none"])
-    for name in files or [str(kb_dir() / ROOT_FILE)]:
-        ctl.load(name)
+    add_text(ctl, text)
     add_facts(ctl, facts)
     ctl.ground([("base", [])], context=Context())
     count = 0
@@ -52,141 +124,211 @@ def plain_clingo(facts: list[clingo.Symbol], files: list[str] | None = None) -> 
     return count
 
 
-def one_guideline_files(atom: str) -> list[str]:
-    """The KB files in include order, without the other guidelines' files (as `recommend`)."""
-    from hcc_asp.program import guideline_statements
+PLAIN_PROCESS = """
+import math, sys, clingo
+class Context:
+    def log10_micro(self, n):
+        return clingo.Number(round(math.log10(n.number) * 1000000))
+ctl = clingo.Control(["--warn=none"])
+for name in sys.argv[1:]:
+    ctl.load(name)
+ctl.ground([("base", [])], context=Context())
+with ctl.solve(yield_=True) as handle:
+    for model in handle:
+        print(len(model.symbols(shown=True)))
+"""
 
-    seen: list[str] = []
-    for statement in guideline_statements(None, (atom,)):
-        name = statement.location.begin.filename
-        if name not in seen and not name.endswith(ROOT_FILE):  # the root only includes
-            seen.append(name)
-    return seen
+
+def why_not_regimen(document: dict[str, Any]) -> str:
+    """A regimen the patient is not offered (why-not asks about those), else the first one."""
+    entries = document["regimens"]
+    chosen = next((e for e in entries if e["status"] != "recommended"), entries[0])
+    return str(chosen["regimen"])
+
+
+# sections ----------------------------------------------------------------------------------------
+
+
+def warm_section(rounds: int) -> float:
+    print(f"\nIn process, warm (interleaved pairs, {rounds} rounds per example, 1 warm-up)")
+    catalogue()
+    patients = [load_patient(str(path)) for path in EXAMPLES]
+    guideline = resolve_guideline(None)
+    text = compiled().text([guideline])
+    ours: list[tuple[float, float]] = []
+    plain: list[tuple[float, float]] = []
+    tree: list[tuple[float, float]] = []
+    why: list[tuple[float, float]] = []
+    base: list[tuple[float, float]] = []
+    for patient in patients:
+        facts = patient_facts(patient)
+        pair = interleaved(
+            {
+                "ours": lambda p=patient: clock(lambda: recommend(p)),
+                "plain": lambda f=facts: clock(lambda: plain_clingo(text, f)),
+            },
+            rounds,
+        )
+        ours += pair["ours"]
+        plain += pair["plain"]
+        regimen = why_not_regimen(recommend(patient))
+        triple = interleaved(
+            {
+                "recommend": lambda p=patient: clock(lambda: recommend(p)),
+                "tree": lambda p=patient, r=regimen: clock(
+                    lambda: explain(p, r, counterfactuals=False)
+                ),
+                "why": lambda p=patient, r=regimen: clock(lambda: explain(p, r)),
+            },
+            rounds,
+        )
+        base += triple["recommend"]
+        tree += triple["tree"]
+        why += triple["why"]
+    n = len(patients)
+    line("warm", f"recommend ({n} examples, default guideline {guideline})", ours)
+    line("warm", "plain clingo: same program text/parse, same facts", plain)
+    ratio("recommend / plain clingo", ours, plain)
+    line("warm", "recommend (paired with why-not)", base)
+    line("warm", "explain, derivation tree only", tree)
+    line("warm", "why-not with counterfactuals (would_change_if)", why)
+    ratio("why-not with counterfactuals / recommend", why, base)
+    ratio("explain tree only / recommend", tree, base)
+    return stats(ours)[1]
+
+
+def cold_section(rounds: int, workdir: Path) -> None:
+    example = str(EXAMPLES[0])
+    cache = workdir / "cache"
+    env = dict(os.environ, HCC_ASP_CACHE_DIR=str(cache))
+    env.pop("HCC_ASP_NO_CACHE", None)
+    cwd = str(workdir)  # never the repository: `python -m hcc_asp` must find the installed package
+    patient = load_patient(example)
+    guideline = resolve_guideline(None)
+    (workdir / "program.lp").write_text(compiled().text([guideline]))
+    (workdir / "facts.lp").write_text("".join(f"{fact}.\n" for fact in patient_facts(patient)))
+    (workdir / "plain.py").write_text(PLAIN_PROCESS)
+    python = sys.executable
+    recommend_cli = [python, "-m", "hcc_asp", "recommend", example, "--format", "json"]
+    document = recommend(patient)
+    regimen = why_not_regimen(document)
+    why_cli = [python, "-m", "hcc_asp", "why-not", example, regimen, "--format", "json"]
+    plain_cli = [python, str(workdir / "plain.py"), "program.lp", "facts.lp"]
+    print(f"\nNew processes, cold (interleaved, {rounds} rounds, 1 warm-up; cache filled first)")
+    print(f"  example {Path(example).name}, guideline {guideline}, why-not {regimen}")
+    samples = interleaved(
+        {
+            "recommend": lambda: run_process(recommend_cli, env, cwd),
+            "floor": lambda: run_process([python, "-c", FLOOR], env, cwd),
+            "plain": lambda: run_process(plain_cli, env, cwd),
+            "why": lambda: run_process(why_cli, env, cwd),
+        },
+        rounds,
+    )
+    line("cold", "`hcc-asp recommend` process, warm cache", samples["recommend"], cpu=True)
+    line("cold", f"import floor: python -c '{FLOOR}'", samples["floor"], cpu=True)
+    line("cold", "plain clingo process: same program text and facts", samples["plain"], cpu=True)
+    line("cold", "`hcc-asp why-not` process, warm cache", samples["why"], cpu=True)
+    ratio("cold recommend / import floor", samples["recommend"], samples["floor"])
+    ratio("cold recommend / plain clingo process", samples["recommend"], samples["plain"])
+    ratio("cold why-not / cold recommend", samples["why"], samples["recommend"])
+    first: list[tuple[float, float]] = []
+    for index in range(max(2, rounds // 4)):
+        fresh = dict(env, HCC_ASP_CACHE_DIR=str(workdir / f"empty-{index}"))
+        first.append(run_process(recommend_cli, fresh, cwd))
+    line("cold", "`hcc-asp recommend` process, empty cache (first run)", first, cpu=True)
+    xclingo_section(workdir, guideline, regimen, env, cwd, rounds)
+
+
+def xclingo_section(
+    workdir: Path, guideline: str, regimen: str, env: dict[str, str], cwd: str, rounds: int
+) -> None:
+    """explain against xclingo on the same program and facts, when xclingo is installed."""
+    command = shutil.which("xclingo") or os.environ.get("XCLINGO")
+    if not command:
+        print("  [cold] xclingo: not installed (pip install xclingo); skipped")
+        return
+    script = workdir / "xclingo-extra.lp"
+    script.write_text(
+        "#script (python)\nimport math\nimport clingo\n"
+        "def log10_micro(n):\n    return clingo.Number(round(math.log10(n.number) * 1000000))\n"
+        f"#end.\n%!show_trace status({guideline}, {regimen}, S).\n"
+    )
+    xclingo = [command, "--auto-tracing", "all", "-n", "1", "1"]
+    xclingo += ["program.lp", "facts.lp", script.name]
+    probe = subprocess.run(xclingo, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    problem = next(
+        (row for row in (probe.stdout + probe.stderr).splitlines() if "error" in row.lower()), ""
+    )
+    if probe.returncode != 0 or problem:
+        print(f"  [cold] xclingo could not explain this KB: {problem or probe.returncode}")
+        return
+    example = str(EXAMPLES[0])
+    explain_cli = [sys.executable, "-m", "hcc_asp", "explain", example, regimen, "--format", "json"]
+    samples = interleaved(
+        {
+            "ours": lambda: run_process(explain_cli, env, cwd),
+            "xclingo": lambda: run_process(xclingo, env, cwd),
+        },
+        max(2, rounds // 2),
+    )
+    line("cold", "`hcc-asp explain` process", samples["ours"], cpu=True)
+    line("cold", "xclingo process, same program and facts", samples["xclingo"], cpu=True)
+    ratio("explain / xclingo", samples["ours"], samples["xclingo"])
+
+
+def check_section(repeat: int, recommend_ms: float) -> None:
+    from hcc_asp.check import check
+
+    print(f"\nIn process, check (median of {repeat}; KB parsed and catalogue read once first)")
+    profiles = check("asco-2020")["checked"]["patient_profiles"]  # parse, thresholds: shared
+    one = [clock(lambda: check("asco-2020")) for _ in range(repeat)]
+    line("warm", f"check --guideline asco-2020 ({profiles:.1e} profiles)", one, cpu=True)
+    years = profiles * recommend_ms / 1000 / 3600 / 24 / 365
+    print(
+        f"  naive loop instead: one recommend per profile, {recommend_ms:.1f} ms x {profiles:.1e}"
+    )
+    print(f"  = {years:.1e} years")
+    document: dict[str, Any] = {}
+
+    def every() -> None:
+        document.update(check("all"))
+
+    runs = [clock(every) for _ in range(repeat)]
+    counts = {
+        k: sum(f["severity"] == k for f in document["findings"])
+        for k in ("error", "warning", "info")
+    }
+    line("warm", f"check --guideline all ({len(document['guidelines'])} editions)", runs, cpu=True)
+    print(f"  findings {counts}, {document['checked']['patient_profiles']:.2e} patient profiles")
+
+
+def conditions() -> None:
+    load = os.getloadavg()
+    print(
+        f"hcc-asp benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
+        f"Python {sys.version.split()[0]}, clingo {clingo.__version__}"
+    )
 
 
 def main() -> None:
-    patients = [load_patient(str(path)) for path in EXAMPLES]
-    catalogue()  # KB metadata read once per process, as in the CLI
-    for patient in patients:
-        recommend(patient)
-    ours = statistics.median(median_ms(lambda p=p: recommend(p)) for p in patients)
-    facts = [patient_facts(p) for p in patients]
-    files = one_guideline_files("asco2024")
-    plain = statistics.median(median_ms(lambda f=f: plain_clingo(f, files)) for f in facts)
-    plain_all = statistics.median(median_ms(lambda f=f: plain_clingo(f)) for f in facts)
-    print(f"recommend, in process (median over {len(patients)} examples): {ours:7.1f} ms")
-    print(f"plain clingo, same files (ASCO 2024) and facts:     {plain:7.1f} ms")
-    print(f"ratio hcc-asp / plain clingo:                        {ours / plain:7.2f}")
-    from hcc_asp.compare import compare
-
-    side = statistics.median(median_ms(lambda p=p: compare(p)) for p in patients)
-    print(f"compare, every guideline (median over examples):    {side:7.1f} ms")
-    print(f"plain clingo, every guideline:                      {plain_all:7.1f} ms")
-    print(f"ratio compare / plain clingo (one solve for all):   {side / plain_all:7.2f}")
-
-    example = str(EXAMPLES[0])
-    cold = []
-    for _ in range(5):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "hcc_asp", "recommend", example, "--format", "json"],
-            check=True,
-            capture_output=True,
-        )
-        cold.append(time.perf_counter() - start)
-    importing = []
-    for _ in range(5):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import hcc_asp"], check=True)
-        importing.append(time.perf_counter() - start)
-    cold_ms, import_ms = 1000 * statistics.median(cold), 1000 * statistics.median(importing)
-    print(f"cold `hcc-asp recommend` process (median of 5):      {cold_ms:7.1f} ms")
-    print(f"cold `import hcc_asp` process (median of 5):         {import_ms:7.1f} ms")
-
-    print()
-    for patient in patients:
-        base = median_ms(lambda p=patient: recommend(p), 7)
-        regimens = [e["regimen"] for e in recommend(patient)["regimens"]]
-        tree = statistics.median(
-            median_ms(lambda p=patient, r=r: explain(p, r, counterfactuals=False), 3)
-            for r in regimens
-        )
-        full = statistics.median(
-            median_ms(lambda p=patient, r=r: explain(p, r), 3) for r in regimens
-        )
-        every = median_ms(lambda p=patient, rs=regimens: [explain(p, r) for r in rs], 3)
-        print(
-            f"{patient.id:28s} recommend {base:6.1f} ms"
-            f" | explain tree {tree:6.1f} ms ({tree / base:4.1f}x)"
-            f" | why-not + would_change_if {full:6.1f} ms ({full / base:4.1f}x)"
-            f" | all {len(regimens)} regimens {every:7.1f} ms ({every / base:5.1f}x)"
-        )
-
-
-def check_figures() -> None:
-    """`check` on the whole space against a naive loop of one `recommend` per profile."""
-    import random
-
-    from hcc_asp.check import check, space_facts
-    from hcc_asp.facts import plain_value
-    from hcc_asp.patient import PatientError, patient_from_data
-
-    seconds = statistics.median(check("asco-2020")["checked"]["seconds"] for _ in range(3))
-    facts, profiles = space_facts(None, ["asco2020"])
-    domains: dict[str, list] = {}
-    for fact in facts:
-        if fact.match("space_value", 2):
-            key, value = fact.arguments[0].string, fact.arguments[1]
-            plain = plain_value(key, value)
-            domains.setdefault(key, []).append(plain)
-    rng = random.Random(7)
-    histories = [
-        None,
-        [],
-        [{"regimen": "sorafenib", "tolerated": True}],
-        [{"regimen": "lenvatinib"}],
-    ]
-    samples = []
-    while len(samples) < 200:
-        data: dict = {"id": "sample"}
-        for key, values in domains.items():
-            choice = rng.choice([*values, None])
-            if choice is None:
-                continue
-            node = data
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = choice
-        history = rng.choice(histories)
-        if history is not None:
-            data["prior_therapies"] = history
-        try:
-            patient = patient_from_data(data)
-            recommend(patient)
-        except (PatientError, ValueError):
-            continue  # an invalid combination: the space excludes it too
-        samples.append(patient)
-    per_profile = statistics.median(median_ms(lambda p=p: recommend(p), 1) for p in samples)
-    years = profiles * per_profile / 1000 / 3600 / 24 / 365
-    print()
-    print(f"check, whole ASCO 2020 space ({profiles:.2e} profiles), median of 3: {seconds:6.2f} s")
-    naive = f"{per_profile:.1f} ms x {profiles:.2e} = {years:.1e} years"
-    print(f"naive loop, one recommend per profile: {naive}")
-    started = time.perf_counter()
-    every = check("all")
-    elapsed = time.perf_counter() - started
-    counts = {
-        k: sum(f["severity"] == k for f in every["findings"]) for k in ("error", "warning", "info")
-    }
-    all_profiles = every["checked"]["patient_profiles"]
-    print(
-        f"check --guideline all ({all_profiles:.2e} profiles, "
-        f"{len(every['guidelines'])} editions): "
-        f"{elapsed:6.2f} s; findings {counts}"
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (under 3 minutes)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per comparison")
+    parser.add_argument("--skip-check", action="store_true", help="leave out `check`")
+    options = parser.parse_args()
+    rounds = options.rounds or (5 if options.quick else 20)
+    conditions()
+    with tempfile.TemporaryDirectory(prefix="hcc-asp-bench-") as folder:
+        workdir = Path(folder)
+        os.environ["HCC_ASP_CACHE_DIR"] = str(workdir / "cache")  # this process shares it
+        recommend_ms = warm_section(rounds)
+        cold_section(max(4, rounds // 2) if options.quick else rounds, workdir)
+        if not options.skip_check:
+            check_section(1 if options.quick else 3, recommend_ms)
+    conditions()
 
 
 if __name__ == "__main__":
     main()
-    check_figures()

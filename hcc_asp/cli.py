@@ -154,6 +154,9 @@ def main() -> None:
     PATIENT is a YAML or JSON patient file (spec: patient.md), or - for standard input. It may
     also be one patient's FHIR R4 record (a Bundle, NDJSON or a directory of resources; needs
     pip install 'hcc-asp[fhir]'), detected from its resourceType or forced with --input fhir.
+
+    What the KB states without a patient is kept in a per-KB cache between runs (README, "The
+    per-KB cache"): HCC_ASP_CACHE_DIR=DIR puts it in DIR, HCC_ASP_NO_CACHE=1 turns it off.
     """
 
 

@@ -84,10 +84,17 @@ def _parse_doc(text: str) -> PredicateDoc | None:
 
 
 def _relative(filename: str, root: Path) -> str:
+    """The file's path relative to the KB folder (its name alone when it is outside)."""
     try:
-        return Path(filename).resolve().relative_to(root.resolve()).as_posix()
+        return _resolved(filename).relative_to(_resolved(str(root))).as_posix()
     except ValueError:  # nocoverage - a file outside the KB folder (extra programs)
         return Path(filename).name
+
+
+@lru_cache(maxsize=256)
+def _resolved(filename: str) -> Path:
+    """``Path.resolve`` once per file name (a parse asks thousands of times for a few files)."""
+    return Path(filename).resolve()
 
 
 def _head_term(rule: ast.AST) -> ast.AST | None:

@@ -50,6 +50,8 @@ def read_patient(
 
 
 def _looks_like_fhir(text: str) -> bool:
+    if '"resourceType"' not in text:  # a patient file: the FHIR package is not even imported
+        return False
     from hcc_asp.patient.fhir.read import looks_like_fhir
 
     return looks_like_fhir(text)
