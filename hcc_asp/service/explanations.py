@@ -72,10 +72,8 @@ class ExplanationStore:
         return self._read(self.folder / f"card-{card_uuid}.json")
 
     def _write(self, name: str, record: dict[str, Any]) -> None:
+        """Write atomically (a repeated call rewrites the same bytes, renewing the time to live)."""
         path = self.folder / name
-        if path.exists():
-            os.utime(path)
-            return
         partial = self.folder / f".{name}.{uuid.uuid4().hex}.tmp"  # one per writer thread
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
