@@ -255,3 +255,29 @@ def test_an_unknown_or_malformed_explanation_link_is_404(service):
     assert_operation_outcome(response, 404, "unknown or expired link")
     response = httpx.get(f"{base}/explain/..%2F..%2Fetc/asco-2024", timeout=10)
     assert response.status_code == 404
+
+
+def test_the_plain_cli_never_loads_the_service_libraries():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hcc_asp.cli; print(sorted({'fastapi', 'uvicorn', 'jwt'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_serve_refuses_an_unknown_guideline_and_keys_without_an_issuer(tmp_path):
+    from click.testing import CliRunner
+
+    from hcc_asp.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--guideline", "asco-1999"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: unknown guideline 'asco-1999'")
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"keys": []}')
+    result = CliRunner().invoke(main, ["serve", "--jwks", str(keys)])
+    assert result.exit_code == 2
+    assert "--jwks needs at least one --jwt-issuer" in result.output

@@ -310,3 +310,15 @@ def test_feedback_on_a_card_names_what_the_card_said(service):
     assert lines[-1]["card"] == card["uuid"]
     assert lines[-1]["cardSaid"]["summary"] == card["summary"]
     assert lines[-1]["cardSaid"]["patient"] == patient_id()
+
+
+@needs_reader
+def test_fhir_the_reader_refuses_is_400_naming_the_resource(service):
+    resources = example_resources()
+    for resource in resources:
+        if resource.get("id") == "lab-bili":
+            resource["valueQuantity"]["unit"] = "furlongs"
+            resource["valueQuantity"]["code"] = "furlongs"
+    body = view(patient_id(), prefetch=prefetch_of(resources))
+    lines = assert_operation_outcome(post(service, "hcc-asp-therapy", body), 400)
+    assert any(line.startswith("prefetch: Observation/lab-bili") for line in lines), lines
