@@ -507,7 +507,7 @@ class Engine:
     def explanation(self, token: str, guideline: str, regimen: str | None) -> tuple[str, str]:
         """The page behind a card link: media type and body (404 when expired or unknown)."""
         from hcc_asp.compare import compare
-        from hcc_asp.explain import UnknownRegimenError, explain
+        from hcc_asp.explain import UnknownRegimenError, explain, explain_all
         from hcc_asp.recommend import recommend
 
         record = self.store.load(token)
@@ -516,13 +516,15 @@ class Engine:
         kb = self.settings.kb
         patient = patient_from_record(record)
         if guideline == "compare" and regimen is None:
-            return page("compare", compare(patient, (), kb))
+            return page("compare", compare(patient, (), kb), kb)
         if guideline not in record["guidelines"]:
             raise ServiceError(404, [f"explanation: no answer under '{guideline}'"], "not-found")
         if regimen is None:
-            return page("recommend", recommend(patient, guideline, kb))
+            document = recommend(patient, guideline, kb)
+            explanations = explain_all(patient, guideline, kb)
+            return page("recommend", document, kb, explanations=explanations)
         try:
-            return page("explain", explain(patient, regimen, guideline, kb))
+            return page("explain", explain(patient, regimen, guideline, kb), kb)
         except UnknownRegimenError as error:
             raise ServiceError(404, [f"explanation: {error}"], "not-found") from None
 

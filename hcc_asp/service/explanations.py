@@ -111,18 +111,22 @@ class ExplanationStore:
                 continue
 
 
-def page(kind: str, document: dict[str, Any]) -> tuple[str, str]:
+def page(
+    kind: str, document: dict[str, Any], kb: Path | None = None, **extra: Any
+) -> tuple[str, str]:
     """Render an answer document for the browser: ``(media type, body)``.
 
-    The HTML report renderer (``hcc_asp.render.html``, ``{kind}_page``) when this build has it;
-    otherwise the JSON document itself, which every browser shows.
+    The HTML report page (``hcc_asp.render.html``, ``{kind}_page``; ``extra`` goes to it, e.g. the
+    regimens' explanations), as ``--format html`` prints it; the JSON document itself when the
+    report libraries (jinja2, the ``report`` extra) are not installed.
     """
     try:
         from hcc_asp.render import html
-
-        render = getattr(html, f"{kind}_page")
-    except (ImportError, AttributeError):
+    except ImportError:
         from hcc_asp.render import to_json
 
         return "application/json", to_json(document)
-    return "text/html; charset=utf-8", str(render(document))
+    from hcc_asp.render.context import context
+
+    render = getattr(html, f"{kind}_page")
+    return "text/html; charset=utf-8", str(render(document, context(kb), **extra))
