@@ -182,12 +182,11 @@ def test_the_explanation_behind_a_card_link_is_the_why_not_of_that_regimen(engin
     card = cards(engine, "hcc-asp-order-select", patient, context)[0]
     token, guideline, regimen = card["links"][0]["url"].split("/explain/")[1].split("/")
     media, body = engine.explanation(token, guideline, regimen)
-    if media == "application/json":
-        document = json.loads(body)
-        assert document["regimen"] == "atezolizumab_bevacizumab"
-        assert document["status"] == "not_recommended"
-    else:
-        assert "atezolizumab" in body.lower()
+    assert media == "text/html; charset=utf-8"
+    assert body.startswith("<!DOCTYPE html>") or body.lstrip().lower().startswith("<!doctype html")
+    assert "Atezolizumab + bevacizumab" in body and "Child-Pugh" in body
+    media, body = engine.explanation(token, "compare", None)
+    assert media.startswith("text/html") and "<table" in body
 
 
 def test_what_each_card_said_is_kept_for_the_feedback_log(engine):

@@ -207,6 +207,8 @@ def test_patient_view_from_prefetch_gives_one_valid_card_per_guideline(service):
         assert "`labs.bilirubin_umol_l` = 22.0 (Observation/lab-bili, " in card["detail"]
     page = httpx.get(cards[0]["links"][0]["url"], timeout=60)
     assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")  # the report page (issue 11)
+    assert "<details" in page.text  # each regimen's derivation, collapsible
     assert "sorafenib" in page.text.lower()
     assert "Observation/lab-bili" in page.text  # provenance travels to the explanation
 
@@ -286,6 +288,7 @@ def test_order_select_of_a_regimen_not_offered_says_why_not(service):
         assert "sorafenib" in card["summary"].lower()
     why_not = httpx.get(cards[0]["links"][0]["url"], timeout=60)
     assert why_not.status_code == 200
+    assert why_not.headers["content-type"].startswith("text/html")
     assert "sorafenib" in why_not.text and "MedicationRequest/sorafenib-1" in why_not.text
 
 
