@@ -86,6 +86,7 @@ def test_why_not_child_pugh_b_answers_first_with_the_patients_values():
         "ascites mild",
     ):
         assert value in head, value
+    assert "bilirubin 2.6 mg/dL: 2 pts" in " ".join(head.split())  # the KB's points, per part
     assert text.index("To learn") < text.index("To change")
     assert "ascites mild -> ascites none (not modifiable)" in " ".join(text.split())
     assert "Derivation" not in text and "--tree" in text
@@ -106,6 +107,7 @@ def test_explain_a_recommended_regimen_lists_every_condition_met():
     text = run("explain", AFTER_ATEZO_BEV, "lenvatinib")
     assert text.startswith("Lenvatinib is recommended for patient example-after-atezo-bev")
     assert "asco-2024 2.1 requires first-line atezolizumab + bevacizumab" in text
+    assert "asco-2024 2.1 requires Child-Pugh class A" in text
     assert "What would make it recommended" not in text
 
 

@@ -18,7 +18,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from hcc_asp.render.words import STATUS_WORDS, guideline_label, regimen_name, value_words
+from hcc_asp.render.words import (
+    STATUS_WORDS,
+    components_words,
+    guideline_label,
+    regimen_name,
+    value_words,
+)
 
 
 def predicate(node: dict[str, Any]) -> str:
@@ -91,15 +97,14 @@ def _conditions(outcome: dict[str, Any], kind: str = "unmet") -> list[dict[str, 
     for child in outcome.get("because", []):
         if predicate(child) != kind:
             continue
+        kids = [c for c in child.get("because", []) if predicate(c) != "rec"]
         statement = next(
-            (
-                c
-                for c in child.get("because", [])
-                if not c.get("because") and predicate(c) not in ("rec", "value", "given")
-            ),
+            (c for c in kids if predicate(c).startswith(("requires", "excludes"))), None
+        ) or next(
+            (c for c in kids if not c.get("because") and predicate(c) not in ("value", "given")),
             None,
         )
-        derived = [c for c in child.get("because", []) if c.get("because")]
+        derived = [c for c in kids if c is not statement and c.get("because")]
         identity = tuple(c["atom"] for c in derived) or (child["atom"],)
         out.append(
             {
@@ -110,6 +115,21 @@ def _conditions(outcome: dict[str, Any], kind: str = "unmet") -> list[dict[str, 
             }
         )
     return out
+
+
+def _child_pugh_in_words(result: dict[str, Any], document: dict[str, Any]) -> None:
+    """Where a reason rests on the Child-Pugh score, say its parts as a clinician does.
+
+    "bilirubin 2.6 mg/dL: 2 pts; albumin 3 g/dL: 2 pts; ..." from the document's own
+    ``derived.child_pugh_components`` (the KB's points), instead of one branch per component.
+    """
+    components = components_words(document.get("derived") or {})
+    if not components:
+        return
+    for item in result["decisive"] + result["satisfied"]:
+        state = item["situation"]["state"]
+        if any(text.startswith("Child-Pugh score") for text in state):
+            item["situation"] = {"state": state, "parts": components}
 
 
 def answer(document: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -149,6 +169,7 @@ def answer(document: dict[str, Any], names: dict[str, str] | None = None) -> dic
     if status == "recommended":
         for outcome in outcomes:
             result["satisfied"].extend(_conditions(outcome, "satisfied"))
+        _child_pugh_in_words(result, document)
         return result
     unmet = {o["recommendation"]: _conditions(o) for o in outcomes if o.get("outcome") == "not_met"}
     if unmet:
@@ -180,6 +201,7 @@ def answer(document: dict[str, Any], names: dict[str, str] | None = None) -> dic
                     "conditional": True,
                 }
             )
+    _child_pugh_in_words(result, document)
     return result
 
 
