@@ -70,7 +70,8 @@ def test_first_line_card_names_the_regimens_rec_and_strength_in_one_line(engine)
     assert asco["indicator"] == "info"
     assert asco["source"]["label"].startswith("ASCO 2024: Systemic Therapy")
     assert asco["source"]["url"] == "https://doi.org/10.1200/JCO.23.02745"
-    assert "IMbrave150" in asco["detail"] and "Child-Pugh A (5 points)" in asco["detail"]
+    assert "IMbrave150" in asco["detail"] and "Child-Pugh A5" in asco["detail"]
+    assert "(Rec 1.1): strong; high-quality evidence" in asco["detail"]  # evidence in words
     assert "`labs.bilirubin_mg_dl` = 0.9" in asco["detail"]  # the patient's values
     assert asco["links"][0]["url"].startswith(f"{BASE}/explain/")
     assert asco["links"][0]["url"].endswith("/asco-2024")
@@ -90,6 +91,15 @@ def test_missing_data_is_said_on_the_card_as_what_to_record(engine, tmp_path):
     assert "**To record** (unknown values are never assumed)" in asco["detail"]
     assert "`liver.varices.endoscopy_months_ago`" in asco["detail"]
     assert "once done: record" in aasld["summary"]
+
+
+def test_a_reason_comes_with_the_patients_values(engine):
+    patient = load_patient(str(EXAMPLES / "child-pugh-b.yaml"))
+    asco = cards(engine, "hcc-asp-therapy", patient)[0]
+    assert "requires Child-Pugh class A: not met" in asco["detail"]
+    assert "Child-Pugh B8" in asco["detail"]
+    assert "bilirubin 2.6 mg/dL: 2 pts" in asco["detail"]
+    assert "ascites mild: 2 pts" in asco["detail"]
 
 
 def test_a_contraindicated_current_therapy_makes_the_card_critical(engine):

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hcc_asp.render import evidence_text, main_reason
+from hcc_asp.render import main_reason
+from hcc_asp.render.words import components_words, evidence_words, scores_line
 from hcc_asp.service.models import (
     SUMMARY_LIMIT,
     Action,
@@ -112,22 +113,18 @@ def _values_line(patient_values: Sequence[tuple[str, str]]) -> str:
 
 
 def _derived_line(document: dict[str, Any]) -> str:
+    """Line and derived scores, then the Child-Pugh components with the patient's values."""
     derived = document.get("derived", {})
-    child_pugh = derived.get("child_pugh", {})
-    albi = derived.get("albi", {})
-    parts = [f"line {document['line']}" if document.get("line") else "line unknown"]
-    if child_pugh.get("class"):
-        score = f" ({child_pugh['score']} points)" if child_pugh.get("score") else ""
-        parts.append(f"Child-Pugh {child_pugh['class']}{score}")
-    else:
-        parts.append("Child-Pugh unknown")
-    parts.append(f"ALBI grade {albi['grade']}" if albi.get("grade") else "ALBI unknown")
-    stage = derived.get("bclc_stage")
-    parts.append(f"BCLC {stage}" if stage else "BCLC unknown")
-    return " · ".join(parts)
+    text = scores_line(derived, document.get("line")).replace(" | ", " · ")
+    components = components_words(derived)
+    if components:
+        text += f"\n\nChild-Pugh from the patient's values: {', '.join(components)}"
+    return text
 
 
-def _entry_lines(entry: dict[str, Any], names: dict[str, str], full: bool = True) -> list[str]:
+def _entry_lines(
+    entry: dict[str, Any], names: dict[str, str], guideline: str, full: bool = True
+) -> list[str]:
     """Markdown lines for one regimen: status, recommendation, evidence, reasons, to do.
 
     ``full`` (an order card, about one regimen) adds the cautions that could not be assessed and
@@ -139,9 +136,9 @@ def _entry_lines(entry: dict[str, Any], names: dict[str, str], full: bool = True
     head = f"- **{name}** ({_rec(entry)})"
     lines: list[str] = []
     if status == "recommended":
-        evidence = evidence_text(entry.get("evidence", {}))
+        evidence = evidence_words(entry.get("evidence", {}), guideline)
         trials = ", ".join(entry.get("sources", []))
-        lines.append(head + (f": evidence {evidence}" if evidence else ""))
+        lines.append(head + (f": {evidence}" if evidence else ""))
         if trials:
             lines.append(f"  - trials: {trials}")
     elif status == "conditional":
@@ -218,7 +215,7 @@ def recommend_detail(
         if entries:
             lines.append(f"**{title}**")
             for entry in entries:
-                lines.extend(_entry_lines(entry, names, full=False))
+                lines.extend(_entry_lines(entry, names, guideline.id, full=False))
             lines.append("")
     missing = sorted({k for e in document["regimens"] for k in e.get("missing", [])})
     if missing:
@@ -494,7 +491,7 @@ def order_card(
             ]
         )
         lines.append(f"**{name}**: {status.replace('_', ' ')} under {label}.")
-        lines.extend(_entry_lines(entry, names))
+        lines.extend(_entry_lines(entry, names, guideline.id))
     if offered:
         lines.extend(["", f"**{label} offers now**"])
         lines.extend(
