@@ -55,7 +55,8 @@ def condition_code(cat: Catalogue, condition: Symbol) -> str:
 
 def condition_label(cat: Catalogue, condition: Symbol) -> str:
     """Return the KB's words for a condition (the term itself when it has no label)."""
-    return cat.condition_label.get(condition, str(condition))
+    label = cat.condition_label.get(condition)
+    return label if label is not None else str(condition)
 
 
 def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
@@ -181,8 +182,9 @@ def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
     """
     found: dict[str, list[str]] = defaultdict(list)
     for atom in answer.get("status", 3):
-        if atom.arguments[0] == guideline:
-            found[atom.arguments[1].name].append(atom.arguments[2].name)
+        arguments = atom.arguments
+        if arguments[0] == guideline:
+            found[arguments[1].name].append(arguments[2].name)
     return {regimen: sorted(s, key=STATUS_ORDER.index) for regimen, s in found.items()}
 
 
@@ -207,16 +209,18 @@ def regimen_entries(
     cat = catalogue(kb)
     g = clingo.Function(guideline_atom)
 
-    def of(name: str, arity: int) -> dict[str, list[Symbol]]:
-        table: dict[str, list[Symbol]] = defaultdict(list)
+    def of(name: str, arity: int) -> dict[str, list[tuple[Symbol, list[Symbol]]]]:
+        """The guideline's atoms of name/arity by regimen, each with its arguments (read once)."""
+        table: dict[str, list[tuple[Symbol, list[Symbol]]]] = defaultdict(list)
         for atom in answer.get(name, arity):
-            if atom.arguments[0] == g:
-                table[atom.arguments[1].name].append(atom)
+            arguments = atom.arguments
+            if arguments[0] == g:
+                table[arguments[1].name].append((atom, arguments))
         return table
 
     # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
     statuses = {regimen: found[-1] for regimen, found in statuses_of(answer, g).items()}
-    selected = {r: atoms[0].arguments[2].string for r, atoms in of("selected_rec", 3).items()}
+    selected = {r: found[0][1][2].string for r, found in of("selected_rec", 3).items()}
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
     cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
@@ -232,18 +236,15 @@ def regimen_entries(
             "evidence": _evidence(rec),
             "sources": _sources(rec, regimen),
             "reasons": [],
-            "missing": sorted({key_text(a.arguments[2]) for a in missing.get(regimen, [])}),
+            "missing": sorted({key_text(args[2]) for _, args in missing.get(regimen, [])}),
             "actions": [
-                {
-                    "code": a.arguments[2].name,
-                    "text": cat.action_text.get(a.arguments[2].name, a.arguments[2].name),
-                }
-                for a in actions.get(regimen, [])
+                {"code": code, "text": cat.action_text.get(code, code)}
+                for code in (args[2].name for _, args in actions.get(regimen, []))
             ],
             "cautions": [],
         }
-        for atom in contra.get(regimen, []):
-            code = atom.arguments[2].name
+        for _, args in contra.get(regimen, []):
+            code = args[2].name
             entry["reasons"].append(
                 {
                     "code": code,
@@ -251,10 +252,10 @@ def regimen_entries(
                     "kind": "contraindication",
                 }
             )
-        for atom in sorted(
-            reasons.get(regimen, []), key=lambda a: (a.arguments[2].string != rec_id, a)
+        for rec_label, condition, _ in sorted(
+            ((args[2].string, args[3], atom) for atom, args in reasons.get(regimen, [])),
+            key=lambda item: (item[0] != rec_id, item[2]),
         ):
-            rec_label, condition = atom.arguments[2].string, atom.arguments[3]
             excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get(
                 "excludes", []
             )
@@ -268,16 +269,13 @@ def regimen_entries(
                     "recommendation": rec_label,
                 }
             )
-        for atom in cautions.get(regimen, []):
-            code = atom.arguments[2].name
+        for _, args in cautions.get(regimen, []):
+            code = args[2].name
             text = cat.safety.get(code, {}).get("text") or cat.qualifying_text.get(code, code)
             entry["cautions"].append({"code": code, "text": str(text)})
         entry["cautions_unassessed"] = [
-            {
-                "code": a.arguments[2].name,
-                "text": str(cat.safety.get(a.arguments[2].name, {}).get("text", "")),
-            }
-            for a in unassessed.get(regimen, [])
+            {"code": code, "text": str(cat.safety.get(code, {}).get("text", ""))}
+            for code in (args[2].name for _, args in unassessed.get(regimen, []))
         ]
         unconfirmed = rec.get("unconfirmed", {})
         if unconfirmed:
