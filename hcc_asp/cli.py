@@ -583,7 +583,7 @@ def fhir_codes(unverified: bool, fmt: str) -> None:
     click.echo("\n".join(out) + "\n", nl=False)
 
 
-AUDIT_FORMATS = ("text", "json", "csv")
+AUDIT_FORMATS = ("text", "json", "csv", "html")
 
 
 @main.command()
@@ -640,7 +640,8 @@ def audit(
     CSV file (.csv, columns in the README), or FHIR Bulk Data NDJSON (a directory of .ndjson
     files). Per patient and guideline: concordant, discordant (with why not), or not assessable
     (with what is missing); then counts and rates per guideline and line, the top reasons for
-    discordance and the top missing data. Every record is in the output, as a result or as an
+    discordance and the top missing data. --format html is one self-contained page with a bar
+    chart of concordance per guideline. Every record is in the output, as a result or as an
     error naming it (file:line). Exit 0 all records assessed, 3 some records rejected, 2
     nothing usable.
     """
@@ -654,6 +655,8 @@ def audit(
         _require(
             "distributed", "--scheduler needs the [cohort] extra: pip install 'hcc-asp[cohort]'"
         )
+    if fmt == "html":
+        _require("jinja2", "--format html needs the report extra: pip install 'hcc-asp[report]'")
     if results is not None and results.suffix.lower() not in (".jsonl", ".parquet"):
         _fail([f"--results {results}: the file name must end in .jsonl or .parquet"])
     if results is not None and results.suffix.lower() == ".parquet":

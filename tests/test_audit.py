@@ -9,6 +9,7 @@ what is missing. Every bad record is named (file:line) and the others still run.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,44 @@ def test_a_fhir_bulk_export_is_read_per_patient_and_an_active_order_is_the_regim
     [error] = document["errors"]
     assert error["record"].endswith("Observation.ndjson:15")
     assert "Patient/ghost" in error["errors"][0]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run does)")
+def test_the_html_audit_shows_a_bar_per_guideline_in_a_real_browser(
+    cohort: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("jinja2")
+    from playwright.sync_api import sync_playwright
+
+    result = run(
+        str(cohort), "-g", "asco-2024", "-g", "bclc-2022", "--format", "html", "--workers", "1"
+    )
+    assert result.exit_code == 3
+    page_file = tmp_path / "audit.html"
+    page_file.write_text(result.stdout, encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        problems: list[str] = []
+        requests: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(page_file.as_uri())
+        bars = page.locator("#concordance-chart g.bar")
+        assert bars.count() == 2
+        asco = page.locator('#concordance-chart g.bar[data-guideline="asco-2024"] rect')
+        assert sorted(asco.evaluate_all("rs => rs.map(r => r.dataset.kind)")) == [
+            "concordant",
+            "discordant",
+            "not_assessable",
+        ]
+        widths = asco.evaluate_all("rs => rs.map(r => r.getBoundingClientRect().width)")
+        assert widths[2] == pytest.approx(2 * widths[0], rel=0.05)  # 2 not assessable : 1
+        assert "e-broken.yaml" in page.locator("#rejected").inner_text()
+        assert problems == [] and requests == [page_file.as_uri()]
+        browser.close()

@@ -41,10 +41,10 @@ def audit_cohort(
 ) -> AuditOutcome:
     """Audit every record of ``cohort`` under ``guidelines`` (public ids, already checked).
 
-    ``fmt`` is text, json (summary, rejected records and every per-patient result) or csv (one
-    row per record and guideline). ``results`` also writes the per-patient results to a
-    ``.jsonl`` or ``.parquet`` file as they arrive. Raises ``CohortError`` when the cohort itself
-    cannot be read.
+    ``fmt`` is text, json (summary, rejected records and every per-patient result), csv (one
+    row per record and guideline) or html (the summary as a page, with a bar chart). ``results``
+    also writes the per-patient results to a ``.jsonl`` or ``.parquet`` file as they arrive.
+    Raises ``CohortError`` when the cohort itself cannot be read.
     """
     from hcc_asp.cohort.output import ResultsWriter, csv_header, csv_lines
     from hcc_asp.cohort.readers import read_cohort
@@ -82,6 +82,10 @@ def audit_cohort(
         output = to_json({**document, "patients": patients})
     elif fmt == "csv":
         output = "".join(lines)
+    elif fmt == "html":
+        from hcc_asp.render.audit import audit_page
+
+        output = audit_page(document)
     else:
         from hcc_asp.render.audit import audit_text
 

@@ -1,4 +1,4 @@
-"""The concordance audit as text for a screen (and, with the ``[report]`` extra, as an HTML page).
+"""The concordance audit as text for a screen and, with the ``[report]`` extra, as an HTML page.
 
 Lays out the summary document of :mod:`hcc_asp.cohort.summary`: per guideline the counts and the
 concordance rate, per line, the top reasons for discordance and the top missing data, then every
@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["audit_text"]
+__all__ = ["audit_page", "audit_text"]
+
+#: Words and colours (the report stylesheet's) of the concordance classes, in chart order.
+KINDS = (
+    ("concordant", "concordant", "var(--ok)"),
+    ("discordant", "discordant", "var(--no)"),
+    ("not_assessable", "not assessable", "var(--if)"),
+)
 
 
 def _rate(value: float | None) -> str:
@@ -55,3 +62,60 @@ def audit_text(document: dict[str, Any]) -> str:
         for error in document["errors"]:
             out += [f"  {error['record']}: {problem}" for problem in error["errors"]]
     return "\n".join(out) + "\n"
+
+
+def _chart(document: dict[str, Any]) -> dict[str, Any]:
+    """Geometry of the inline SVG bar chart: one stacked bar per guideline, widths by count."""
+    from hcc_asp.render.words import guideline_label
+
+    label_width, bar_width, height = 120, 360, 28
+    bars = []
+    for row, guideline in enumerate(document["guidelines"]):
+        x, segments = float(label_width), []
+        for kind, words, colour in KINDS:
+            count = guideline[kind]
+            if not count:
+                continue
+            width = round(bar_width * count / guideline["patients"], 1)
+            segments.append(
+                {"kind": kind, "words": words, "colour": colour, "count": count, "x": x}
+                | {"width": width}
+            )
+            x = round(x + width, 1)
+        bars.append(
+            {
+                "guideline": guideline["guideline"],
+                "label": guideline_label(guideline["guideline"]),
+                "y": 8 + row * height,
+                "segments": segments,
+                "rate": _rate(guideline["concordance_rate"]),
+            }
+        )
+    rate_x = label_width + bar_width + 10
+    return {
+        "width": rate_x + 60,
+        "height": 16 + height * len(bars),
+        "rate_x": rate_x,
+        "bars": bars,
+    }
+
+
+def audit_page(document: dict[str, Any]) -> str:
+    """The audit as one self-contained HTML page (``--format html``; the ``[report]`` extra).
+
+    The report's own templates and stylesheet (``hcc_asp.render.html``), a bar chart of
+    concordance per guideline as inline SVG, the tables by line, top reasons and missing data,
+    and every rejected record.
+    """
+    from hcc_asp.render.html import environment
+
+    tables = {
+        g["guideline"]: [{"label": "all lines", **g}]
+        + [
+            {"label": "unknown" if row["line"] is None else f"line {row['line']}", **row}
+            for row in g["by_line"]
+        ]
+        for g in document["guidelines"]
+    }
+    template = environment().get_template("audit.html.j2")
+    return template.render(document=document, chart=_chart(document), tables=tables, rate=_rate)
