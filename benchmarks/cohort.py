@@ -127,6 +127,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds below 1000 patients")
     parser.add_argument("--big-rounds", type=int, default=1, help="rounds from 1000 patients")
     parser.add_argument("--scale-size", type=int, default=2000, help="patients for --workers")
+    parser.add_argument("--chunk-patients", type=int, default=2000, help="patients, chunk sweep")
+    parser.add_argument("--no-table", action="store_true", help="only the sweeps")
     parser.add_argument("--guideline", default="asco-2024")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--chunk", type=int, default=250)
@@ -148,7 +150,7 @@ def main() -> int:
         f"({args.big_rounds} from 1000 patients) interleaved rounds"
     )
     print(f"{'patients':>8}  {'method':<14}{'patients/s':>11}{'x plain':>9}{'peak MB':>9}")
-    for size in sizes:
+    for size in [] if args.no_table else sizes:
         samples: dict[str, list[dict[str, Any]]] = {m: [] for m in METHODS}
         for _ in range(args.rounds if size < 1000 else args.big_rounds):
             for method in METHODS:
@@ -163,11 +165,12 @@ def main() -> int:
             ratio = rate[method] / rate["plain"]
             print(f"{size:>8}  {method:<14}{rate[method]:>11.1f}{ratio:>9.2f}{peak:>9}")
     biggest = max(sizes)
-    print(f"\nmemory peak by chunk size ({biggest} patients, batch)")
+    swept = min(args.chunk_patients, biggest)
+    print(f"\nmemory peak by chunk size ({swept} patients, batch)")
     for chunk in (50, 250, 1000):
-        if chunk >= biggest:
+        if chunk >= swept:
             continue
-        run = _child("--measure", "batch", str(biggest), "--chunk", str(chunk))
+        run = _child("--measure", "batch", str(swept), "--chunk", str(chunk))
         print(
             f"  chunk {chunk:>6}: {run['peak_mb']:>6} MB, {run['patients'] / run['seconds']:.1f}/s"
         )
