@@ -230,6 +230,26 @@ def test_explain_leaves_name_the_resource_that_gave_the_value() -> None:
     assert "(patient file)" not in result.output
 
 
+def test_a_child_pugh_c_record_explained_down_to_its_lab_observations() -> None:
+    document = bundle()  # Child-Pugh C from the record: the tree goes down to the lab values
+    entry(document, "lab-bili")["valueQuantity"]["value"] = 80
+    entry(document, "lab-alb")["valueQuantity"]["value"] = 25
+    entry(document, "lab-inr")["valueQuantity"]["value"] = 2.5
+    text = json.dumps(document)
+    result = run("explain", "-", "cabozantinib", "--as-of", "2026-11-30", "--tree", stdin=text)
+    assert result.exit_code == 0, result.output
+    assert "labs.bilirubin_umol_l = 80 (Observation/lab-bili, 2026-11-20)" in result.output
+    assert "labs.inr = 2.5 (Observation/lab-inr, 2026-11-20)" in result.output
+    assert "(patient file)" not in result.output
+
+
+def test_explain_names_the_medication_behind_a_prior_line() -> None:
+    result = run("explain", str(SORAFENIB), "lenvatinib", "--as-of", "2026-11-30", "--tree")
+    assert result.exit_code == 0, result.output
+    expected = "prior_therapies[0].regimen = sorafenib (MedicationRequest/sorafenib-1, 2025-10-01)"
+    assert expected in result.output
+
+
 def test_recommend_json_gains_an_additive_sources_map() -> None:
     result = run("recommend", str(SORAFENIB), "--as-of", "2026-11-30", "--format", "json")
     document = json.loads(result.output)

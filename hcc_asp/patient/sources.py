@@ -95,4 +95,7 @@ def annotate_explain(document: dict[str, Any], sources: Mapping[str, Source]) ->
         if source is None:
             continue
         node["source"] = source.label()
-        node["text"] = node["text"].replace("(patient file)", f"({source.label()})")
+        if "(patient file)" in node["text"]:
+            node["text"] = node["text"].replace("(patient file)", f"({source.label()})")
+        else:
+            node["text"] = f"{node['text']} ({source.label()})"
