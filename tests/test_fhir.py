@@ -338,6 +338,7 @@ def _entries_not_a_list() -> dict[str, Any]:
         (json.dumps(_bad_decimal()), "Observation/lab-inr valueQuantity.value: "),
         ('{"resourceType": "Bundle", "type": "collection", "entry": [], "entry": []}', "duplicate"),
         ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"resourceType": "Parameters", "parameter": []}', "resourceType: no Patient"),
     ],
     ids=[
         "not-json",
@@ -350,6 +351,7 @@ def _entries_not_a_list() -> dict[str, Any]:
         "not-a-fhir-decimal",
         "duplicate-key",
         "too-deep",
+        "not-a-patient-record",
     ],
 )
 def test_bad_fhir_is_exit_2_with_one_line_naming_resource_and_element(

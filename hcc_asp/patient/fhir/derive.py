@@ -69,6 +69,11 @@ class Derivation:
 
 def derive(resources: list[Resource], as_of: dt.date) -> Derivation:
     """Map validated resources of one patient to patient-file data (module docstring rules)."""
+    if not resources:
+        raise PatientError(
+            "resourceType: no Patient, Observation, Condition or medication resource in the "
+            "input (expected one patient's record: a Bundle, resources, NDJSON or a directory)"
+        )
     problems: list[str] = []
     patient_id = _patient_id(resources, problems)
     out = Derivation({"id": patient_id} if patient_id else {}, {}, [])

@@ -6,6 +6,8 @@ snomed, icd10cm, rxnorm, or ``name`` for a drug matched by name in the text), ``
 unit for observations; the value or rule for the others), ``refuted`` (the value a refuted or
 resolved Condition gives; empty = none), ``source`` (where the code was confirmed) and
 ``verified`` (false = not confirmed in two sources or one authoritative one).
+
+The table holds only the codes used, with their displays (LOINC notice: README, "FHIR input").
 """
 
 from __future__ import annotations
