@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,10 @@ def _set(data: dict, key: str, value: object) -> None:
     node = data
     for part in parts[:-1]:
         node = node.setdefault(part, {})
+    if value == "none_recorded":
+        # Recorded with no such event: the section is present and the key is absent.
+        node.pop(parts[-1], None)
+        return
     node[parts[-1]] = value
 
 
@@ -117,3 +122,45 @@ def test_every_change_set_makes_the_regimen_recommended_and_spares_immutable_key
             after = recommend(patient_from_data(changed))
             status = {e["regimen"]: e["status"] for e in after["regimens"]}[entry["regimen"]]
             assert status == "recommended", (entry["regimen"], option, status)
+
+
+#: Keys a clinician acts on, and the one value an action sets a known one to.
+ACTS_TO = {
+    "liver.varices.treated": True,
+    "comorbidities.uncontrolled_hypertension": False,
+    "comorbidities.therapeutic_anticoagulation": False,
+    "comorbidities.systemic_immunosuppression": False,
+    "liver.hbv_antiviral": True,
+}
+
+
+def test_no_counterfactual_creates_a_risk_to_clear_another(examples):
+    # First-line sorafenib under ASCO 2024 is not offered because atezo+bev is an option; starting
+    # systemic immunosuppression would contraindicate atezo+bev and "open" Rec 1.2. No clinician
+    # would do that: an action only ever removes a risk.
+    patient = patient_from_data(yaml.safe_load((examples / "first-line-complete.yaml").read_text()))
+    for regimen in ("sorafenib", "lenvatinib"):
+        for option in explain(patient, regimen)["would_change_if"]:
+            for change in option["changes"]:
+                if change["kind"] == "act" and change["key"] in ACTS_TO:
+                    assert change["to"] == ACTS_TO[change["key"]], (regimen, change)
+
+
+def test_learning_a_missing_comorbidities_section_reads_no_recent_event_not_a_recent_one():
+    # No comorbidities section: cabozantinib's recent-surgery and recent-bleeding statements
+    # cannot be decided. What would make it recommended is learning that no such event was
+    # recorded -- never "an arterial thromboembolism 2.9 months ago", whose only merit was to
+    # make the section present.
+    data = {
+        "id": "no-comorbidities-section",
+        "ecog": 1,
+        "labs": {"bilirubin_mg_dl": 0.9, "albumin_g_dl": 3.8, "inr": 1.1, "afp_ng_ml": 20},
+        "liver": {"ascites": "none", "encephalopathy": "none", "etiology": ["alcohol"]},
+        "prior_therapies": [{"regimen": "sorafenib", "outcome": "progression", "tolerated": True}],
+    }
+    options = explain(patient_from_data(data), "cabozantinib")["would_change_if"]
+    assert options
+    for option in options:
+        for change in option["changes"]:
+            if change["key"].endswith(("_months_ago", "_days_ago")) and change["from"] is None:
+                assert change["to"] == "none_recorded", change

@@ -145,7 +145,8 @@ def value_words(key: str, value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:g}"
     if unit in ("months ago", "days ago"):
-        return f"{name} {value} {unit}"
+        # none_recorded: the what-if's "recorded, with no such event" (absent = none known key).
+        return f"{name}: none recorded" if value == "none_recorded" else f"{name} {value} {unit}"
     return f"{name} {value}{' ' + unit if unit else ''}"
 
 
