@@ -31,6 +31,7 @@ from hcc_asp.recommend import (
     UnknownGuidelineError,
     condition_label,
     regimen_entries,
+    resolve_guideline,
     solve_patient,
 )
 from hcc_asp.resources import queries_dir
@@ -42,12 +43,17 @@ SEVERITY = {
     "conflict": "error",
     "dead_rule": "error",
     "undefined": "error",
+    "no_answer": "error",
+    "declaration": "error",
     "gap": "warning",
     "tension": "warning",
     "provenance": "warning",
     "disagreement": "info",
     "edition_change": "info",
 }
+#: The atom an integrity constraint of the KB derives instead, so that `check` can find a patient
+#: for whom the KB has no answer (the ``no_answer`` finding) rather than silently lose that patient.
+NO_ANSWER = "_check_no_answer"
 #: Findings between guidelines: only when every guideline is checked (`--guideline all`).
 ACROSS = ("disagreement", "edition_change")
 #: Internal patient-file keys left out of the space: they cannot move a decision.
@@ -305,7 +311,9 @@ class Space:
         facts, self.profiles = space_facts(kb, guideline_atoms)
         self.ctl = new_control(["--warn=none", "0"])
         program = parse(kb)
-        add_to(self.ctl, program.only(program.statements, guideline_atoms))
+        statements = program.only(program.statements, guideline_atoms)
+        add_to(self.ctl, constraints_as_atoms(statements))
+        self.ctl.add("base", [], f"#show {NO_ANSWER}/1.")
         self.ctl.load(str(queries_dir() / "space.lp"))
         self.ctl.load(str(queries_dir() / "check.lp"))
         add_facts(self.ctl, [*facts, *([Function("include_drafts")] if include_drafts else [])])
@@ -317,13 +325,19 @@ class Space:
             for signature in (("value", 2), ("given", 1), ("prior", 3), ("prior_line", 1))
             for entry in self.ctl.symbolic_atoms.by_signature(*signature)
         ]
+        #: the ground atoms of the KB's integrity constraints: assumed false for every query but
+        #: the no_answer one, so the other findings see only patients that have an answer
+        self.no_answer = sorted(
+            entry.symbol for entry in self.ctl.symbolic_atoms.by_signature(NO_ANSWER, 1)
+        )
 
     def brave(self) -> set[Symbol]:
         """Atoms (shown by check.lp) that hold for at least one patient of the space."""
         solve: Any = self.ctl.configuration.solve
         solve.enum_mode = "brave"
         result: set[Symbol] = set()
-        with self.ctl.solve(yield_=True) as handle:
+        excluded = [(a, False) for a in self.no_answer]
+        with self.ctl.solve(assumptions=excluded, yield_=True) as handle:
             for _model in handle:
                 pass  # each model only narrows the consequences: read the last one alone
             last = handle.last()
@@ -346,14 +360,140 @@ class Space:
         solve: Any = self.ctl.configuration.solve
         solve.models = 1
         found: list[Symbol] | None = None
-        with self.ctl.solve(assumptions=[(atom, True)], yield_=True) as handle:
+        excluded = [(a, False) for a in self.no_answer if a != atom]
+        with self.ctl.solve(assumptions=[(atom, True), *excluded], yield_=True) as handle:
             for model in handle:
                 found = [a for a in self._inputs if model.contains(a)]
+                if atom in self.no_answer:
+                    self._witnesses[atom] = found  # not a patient the other findings may use
+                    break
                 for shown in model.symbols(shown=True):
                     self._witnesses.setdefault(shown, found)
                 break
         solve.models = 0
         return found
+
+
+def _place(filename: str, line: int) -> str:
+    """``kb/<file>:<line>`` of a statement (``kb/guidelines/<file>`` for an edition's file)."""
+    path = Path(filename)
+    folder = "guidelines/" if path.parent.name == "guidelines" else ""
+    return f"kb/{folder}{path.name}:{line}"
+
+
+def constraints_as_atoms(statements: list[Any]) -> list[Any]:
+    """The statements with each integrity constraint ``:- Body.`` turned into a rule.
+
+    The rule derives ``_check_no_answer("kb/file:line")`` from the same body, so the patients a
+    constraint removes stay in the space and one of them becomes the witness of ``no_answer``. The
+    KB states contradictions as ``input_conflict/3``, never as a constraint: any constraint that
+    a patient of the space can violate leaves that patient without an answer.
+    """
+    from clingo import ast
+
+    rewritten = []
+    for statement in statements:
+        head: Any = getattr(statement, "head", None)
+        if (
+            statement.ast_type == ASTType.Rule
+            and head.ast_type == ASTType.Literal
+            and head.atom.ast_type == ASTType.BooleanConstant
+            and not head.atom.value
+        ):
+            loc = statement.location
+            where = _place(loc.begin.filename, loc.begin.line)
+            term = ast.Function(loc, NO_ANSWER, [ast.SymbolicTerm(loc, String(where))], False)
+            literal = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(term))
+            rewritten.append(ast.Rule(loc, literal, statement.body))
+        else:
+            rewritten.append(statement)
+    return rewritten
+
+
+def guideline_declarations(program: Program) -> list[dict[str, Any]]:
+    """``guideline/4`` facts that break the one-guideline-one-file layout (``declaration`` errors).
+
+    A public id declared twice (``recommend`` and ``check`` resolve it to one of them), a guideline
+    atom declared twice, a declaration outside ``kb/guidelines/`` (the per-guideline filter then
+    drops that shared file for every other guideline, so their answers lose its rules), or two
+    guidelines declared in one file.
+    """
+    by_id: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    by_atom: dict[str, list[str]] = defaultdict(list)
+    by_file: dict[str, list[str]] = defaultdict(list)
+    findings: list[dict[str, Any]] = []
+    for statement in program.statements:
+        if statement.ast_type != ASTType.Rule or len(statement.body) != 0:
+            continue
+        head = statement.head
+        if head.ast_type != ASTType.Literal or head.atom.ast_type != ASTType.SymbolicAtom:
+            continue
+        term = head.atom.symbol
+        if (
+            term.ast_type != ASTType.Function
+            or term.name != "guideline"
+            or len(term.arguments) != 4
+        ):
+            continue
+        atom_term, id_term = term.arguments[0], term.arguments[1]
+        if atom_term.ast_type != ASTType.SymbolicTerm or id_term.ast_type != ASTType.SymbolicTerm:
+            continue
+        atom, public = str(atom_term.symbol), str(id_term.symbol).strip('"')
+        begin = statement.location.begin
+        where = _place(begin.filename, begin.line)
+        by_id[public].append((atom, where))
+        by_atom[atom].append(where)
+        by_file[begin.filename].append(atom)
+        if Path(begin.filename).parent.name != "guidelines":
+            findings.append(
+                _finding(
+                    "declaration",
+                    public,
+                    [],
+                    f"Guideline {atom} ('{public}') is declared at {where}, outside "
+                    "kb/guidelines/: answers for one guideline drop the files of the others, so "
+                    "this shared file would be dropped for every other guideline. Declare each "
+                    "guideline in its own file under kb/guidelines/.",
+                    [where],
+                )
+            )
+    for public, entries in sorted(by_id.items()):
+        if len({atom for atom, _ in entries}) > 1:
+            findings.append(
+                _finding(
+                    "declaration",
+                    public,
+                    [],
+                    f"Guideline id '{public}' is declared by "
+                    + " and ".join(f"{atom} ({where})" for atom, where in entries)
+                    + ": an id must name one guideline (recommend and check would use only one).",
+                    [where for _, where in entries],
+                )
+            )
+    for atom, places in sorted(by_atom.items()):
+        if len(places) > 1:
+            findings.append(
+                _finding(
+                    "declaration",
+                    None,
+                    [],
+                    f"Guideline {atom} is declared {len(places)} times: " + ", ".join(places) + ".",
+                    places,
+                )
+            )
+    for filename, atoms_ in sorted(by_file.items()):
+        if len(set(atoms_)) > 1:
+            findings.append(
+                _finding(
+                    "declaration",
+                    None,
+                    [],
+                    f"{Path(filename).name} declares {len(set(atoms_))} guidelines "
+                    f"({', '.join(sorted(set(atoms_)))}): one file per guideline.",
+                    [],
+                )
+            )
+    return findings
 
 
 def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, Any]:
@@ -412,9 +552,9 @@ def check(
         atoms = sorted(cat.guidelines)
     elif guideline in cat.guideline_atom:
         atoms = [cat.guideline_atom[guideline]]
-    else:
-        known = ", ".join(sorted(cat.guideline_atom))
-        raise UnknownGuidelineError(f"unknown guideline '{guideline}' (encoded: {known})")
+    else:  # the same words as recommend: unknown, or known but not encoded
+        resolve_guideline(guideline, kb)
+        raise UnknownGuidelineError(f"unknown guideline '{guideline}'")
     public = {a: str(cat.guidelines[a]["id"]) for a in atoms}
     program = parse(kb)
     where = fact_locations(kb)
@@ -442,6 +582,7 @@ def check(
                 )
 
     findings.extend(unknown_unconfirmed_fields(cat, atoms, public, where))
+    findings.extend(guideline_declarations(program))
 
     space = Space(kb, atoms, include_drafts)
     brave = space.brave()
@@ -455,6 +596,26 @@ def check(
         if id(found) not in files:
             files[id(found)] = witness_file(found, kb, name)
         return {**copy.deepcopy(files[id(found)]), "id": name}
+
+    # patients the KB has no answer for: an integrity constraint removes them
+    for index, atom in enumerate(space.no_answer):
+        witness = witness_for(atom, f"check-no_answer-{index + 1}")
+        if witness is None:
+            continue  # no patient of the space violates this constraint
+        where_ = atom.arguments[0].string
+        findings.append(
+            _finding(
+                "no_answer",
+                None,
+                [],
+                f"The knowledge base has no answer for some patients (the witness is one): the "
+                f"integrity constraint at {where_} removes every patient it matches, so "
+                "recommend, explain and compare end with exit 2 for them. State a contradiction "
+                "of the patient's values as input_conflict/3, not as a constraint.",
+                [where_],
+                witness,
+            )
+        )
 
     # black-box findings, one per group, each with a witness
     answers: dict[str, Any] = {}

@@ -7,6 +7,7 @@ line per problem on stderr and nothing on stdout.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,20 +20,91 @@ FORMATS = ("text", "json")
 ANSWER_FORMATS = (*FORMATS, "html")
 
 
+def _one_line(text: str) -> str:
+    """One line, control characters escaped (an id with a newline cannot forge a second line)."""
+    from hcc_asp.render.controls import escape_controls
+
+    return escape_controls(str(text))
+
+
 def _fail(problems: list[str]) -> NoReturn:
+    from hcc_asp.limits import finish
+
+    finish()
     for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {_one_line(problem)}", err=True)
     sys.exit(2)
+
+
+def _kb_path(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not value:
+        _fail(["--kb: empty path; give the knowledge-base folder"])
+    return Path(value)
 
 
 def _kb_option(function: Any) -> Any:
     return click.option(
         "--kb",
         "kb",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=str,
+        callback=_kb_path,
         default=None,
+        metavar="DIR",
         help="Use another copy of the knowledge-base folder (default: the installed kb/).",
     )(function)
+
+
+def _bounded(function: Callable[..., None]) -> Callable[..., None]:
+    """Add --time-limit and --memory-limit, and run the command within them (hcc_asp.limits)."""
+    from hcc_asp.limits import DEFAULT_MEMORY_MIB, DEFAULT_SECONDS
+
+    @click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="CPU seconds the knowledge base may take (grounding and solving); exit 2 past it.",
+    )
+    @click.option(
+        "--memory-limit",
+        type=click.IntRange(min=64),
+        default=DEFAULT_MEMORY_MIB,
+        show_default=True,
+        metavar="MIB",
+        help="Memory (address space, MiB) the command may use; exit 2 past it.",
+    )
+    @functools.wraps(function)
+    def wrapper(*args: Any, time_limit: float, memory_limit: int, **kwargs: Any) -> None:
+        from hcc_asp.limits import LimitExceededError, bounded
+
+        try:
+            with bounded(time_limit, memory_limit):
+                function(*args, **kwargs)
+        except LimitExceededError as error:
+            _fail([str(error)])
+
+    return wrapper
+
+
+def _write(text: str) -> None:
+    """Write a command's whole output; a full disk or a closed pipe is one line, exit 2."""
+    from hcc_asp.limits import finish
+
+    finish()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        import os
+
+        # nothing more can reach stdout: keep the interpreter's final flush quiet
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reason = (error.strerror or str(error)).lower()
+        _fail([f"cannot write the output to stdout ({reason})"])
 
 
 def _drafts_option(function: Any) -> Any:
@@ -51,11 +123,12 @@ def _load(patient: str, kb: Path | None, options: dict[str, Any] | None = None) 
 
     options = options or {}
     as_of = options.get("as_of")
+    aliases = _run(lambda: regimen_aliases(kb))
     try:
         return read_patient(
             patient,
             stdin=sys.stdin,
-            aliases=regimen_aliases(kb),
+            aliases=aliases,
             input_format=options.get("input_format") or "auto",
             as_of=as_of.date() if as_of is not None else None,
         )
@@ -90,8 +163,8 @@ def _input_options(function: Any) -> Any:
 
 def _run(call: Any) -> Any:
     """Run a library call, turning the library's input errors into exit code 2."""
-    from hcc_asp.engine import KnowledgeBaseError
     from hcc_asp.recommend import InputConflictError, UnknownGuidelineError
+    from hcc_asp.resources import KnowledgeBaseError
 
     try:
         return call()
@@ -106,10 +179,10 @@ def _emit(document: dict[str, Any], fmt: str, kb: Path | None, kind: str, **opti
     from hcc_asp import render
 
     if fmt == "json":
-        click.echo(render.to_json(document), nl=False)
+        _write(render.to_json(document))
         return
     if fmt == "dot":
-        click.echo(render.explain_dot(document), nl=False)
+        _write(render.explain_dot(document))
         return
     from hcc_asp.render.context import context
 
@@ -131,19 +204,23 @@ def _emit(document: dict[str, Any], fmt: str, kb: Path | None, kind: str, **opti
             "explain": html.explain_page,
             "compare": html.compare_page,
         }[kind]
-        click.echo(page(document, ctx, **options), nl=False)
+        _write(page(document, ctx, **options))
         return
     text = {
         "recommend": render.recommend_text,
         "explain": render.explain_text,
         "compare": render.compare_text,
     }[kind]
-    click.echo(text(document, ctx, **options), nl=False)
+    from hcc_asp.render.controls import escaped
+
+    _write(text(escaped(document), ctx, **options))
 
 
 def _listing(name: str, rows: list[Any], fmt: str, as_text: Any, as_json: Any) -> None:
     """Print a listing command's rows: ``{"format": 1, name: rows}`` as JSON, or as text."""
-    click.echo(as_json({"format": 1, name: rows}) if fmt == "json" else as_text(rows), nl=False)
+    from hcc_asp.render.controls import escaped
+
+    _write(as_json({"format": 1, name: rows}) if fmt == "json" else as_text(escaped(rows)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,6 +252,7 @@ def main() -> None:
 )
 @_kb_option
 @_input_options
+@_bounded
 def recommend(
     patient: str,
     guideline: str | None,
@@ -219,6 +297,7 @@ def recommend(
 @_kb_option
 @_drafts_option
 @_input_options
+@_bounded
 def compare(
     patient: str,
     guidelines: tuple[str, ...],
@@ -259,7 +338,7 @@ _EXPLAIN_FORMATS = click.Choice((*ANSWER_FORMATS, "dot"))
 
 def _explain_options(function: Any) -> Any:
     """The arguments and options shared by `explain` and `why-not`."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.argument("patient"),
         click.argument("regimen"),
         click.option(
@@ -273,6 +352,7 @@ def _explain_options(function: Any) -> Any:
         ),
         _kb_option,
         _input_options,
+        _bounded,
     ]
     for option in reversed(options):
         function = option(function)
@@ -319,6 +399,7 @@ def why_not(
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
 @_drafts_option
+@_bounded
 def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> None:
     """Consistency checks of the knowledge base over every possible patient.
 
@@ -327,9 +408,10 @@ def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> No
     """
     from hcc_asp.check import check as run_check
     from hcc_asp.render import check_text, to_json
+    from hcc_asp.render.controls import escaped
 
     document = _run(lambda: run_check(guideline, kb, include_drafts))
-    click.echo(to_json(document) if fmt == "json" else check_text(document), nl=False)
+    _write(to_json(document) if fmt == "json" else check_text(escaped(document)))
     if any(f["severity"] == "error" for f in document["findings"]):
         sys.exit(1)
 
@@ -337,6 +419,7 @@ def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> No
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
+@_bounded
 def guidelines(fmt: str, kb: Path | None) -> None:
     """The encoded guidelines: id, title, year, citation (DOI)."""
     from hcc_asp.api import guideline_list
@@ -348,6 +431,7 @@ def guidelines(fmt: str, kb: Path | None) -> None:
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_kb_option
+@_bounded
 def regimens(fmt: str, kb: Path | None) -> None:
     """Regimen ids, aliases, component drugs and classes."""
     from hcc_asp.api import regimen_list
@@ -519,6 +603,7 @@ def serve(
 
 @main.command(name="kb-docs")
 @_kb_option
+@_bounded
 def kb_docs(kb: Path | None) -> None:
     """The authoring reference, from the KB's own documentation blocks (Markdown).
 
@@ -527,7 +612,7 @@ def kb_docs(kb: Path | None) -> None:
     """
     from hcc_asp.kbdocs import reference_markdown
 
-    click.echo(_run(lambda: reference_markdown(kb)), nl=False)
+    _write(_run(lambda: reference_markdown(kb)))
 
 
 @main.command(name="import")
@@ -557,7 +642,7 @@ def import_(bundle: str, as_of: Any) -> None:
         f"Patient file derived from the FHIR record {bundle} by `hcc-asp import` (as of {day}).",
         "Check each value against the resource named beside it; absent keys are unknown.",
     ]
-    click.echo(patient_yaml(record, derivation.sources, header, derivation.notes), nl=False)
+    _write(patient_yaml(record, derivation.sources, header, derivation.notes))
 
 
 @main.command(name="fhir-codes")
@@ -572,7 +657,7 @@ def fhir_codes(unverified: bool, fmt: str) -> None:
 
     rows = [row for row in table() if not (unverified and row.verified)]
     if fmt == "json":
-        click.echo(to_json({"format": 1, "codes": [asdict(row) for row in rows]}), nl=False)
+        _write(to_json({"format": 1, "codes": [asdict(row) for row in rows]}))
         return
     out = [f"{'KIND':<12} {'SYSTEM':<10} {'CODE':<11} {'KEY':<42} {'VALUE':<16} VERIFIED  DISPLAY"]
     for row in rows:
@@ -580,7 +665,7 @@ def fhir_codes(unverified: bool, fmt: str) -> None:
             f"{row.kind:<12} {row.system_label():<10} {row.code:<11} {row.target:<42} "
             f"{row.value:<16} {'yes' if row.verified else 'NO':<9} {row.display}"
         )
-    click.echo("\n".join(out) + "\n", nl=False)
+    _write("\n".join(out) + "\n")
 
 
 AUDIT_FORMATS = ("text", "json", "csv", "html")
@@ -682,12 +767,12 @@ def audit(
             _fail([str(error)])
     for rejected in outcome.document["errors"]:
         for problem in rejected["errors"]:
-            click.echo(f"error: {rejected['record']}: {problem}", err=True)
+            click.echo(f"error: {_one_line(rejected['record'])}: {_one_line(problem)}", err=True)
     if outcome.document["assessed"] == 0:
         if outcome.document["records"] == 0:
             _fail([f"{cohort}: no records"])
         _fail([f"{cohort}: no record could be assessed"])
-    click.echo(outcome.output, nl=False)
+    _write(outcome.output)
     sys.exit(3 if outcome.document["rejected"] else 0)
 
 

@@ -18,19 +18,19 @@ from typing import Any
 import clingo
 from clingo import Symbol
 
-from hcc_asp.resources import ROOT_FILE, kb_dir
-
-
-class KnowledgeBaseError(Exception):
-    """The KB could not be loaded or grounded (a bad ``--kb`` folder or an edit that breaks it)."""
+from hcc_asp.resources import ROOT_FILE, KnowledgeBaseError, kb_dir
 
 
 class Context:
     """Functions the KB may call with ``@name(...)``: plain arithmetic, no clinical rule."""
 
     def log10_micro(self, number: Symbol) -> Symbol:
-        """Return round(log10(n) * 10^6) for a positive integer n (ALBI needs a logarithm)."""
-        return clingo.Number(round(math.log10(number.number) * 1_000_000))
+        """Return round(log10(n) * 10^6) for a positive integer n (ALBI needs a logarithm).
+
+        A valid bilirubin below the resolution of its scale (under 0.05 umol/L) arrives as 0,
+        where the logarithm is undefined: it is read as the smallest value the scale holds (1).
+        """
+        return clingo.Number(round(math.log10(max(number.number, 1)) * 1_000_000))
 
 
 def _logger_into(messages: list[str]) -> Callable[[clingo.MessageCode, str], None]:
@@ -91,7 +91,7 @@ def ground_and_solve(
         if text is not None:
             # The cached text has no file locations: load the KB's own files for the message.
             return ground_and_solve(kb, facts, programs, arguments, shown=shown)
-        detail = "; ".join(messages) or str(error)
+        detail = " ".join("; ".join(messages).split()) or str(error)
         raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
     atoms: list[Symbol] = []
     with ctl.solve(yield_=True) as handle:
@@ -355,3 +355,23 @@ class Answer:
             group = sorted(a for a in self.by_name.get(name, ()) if len(a.arguments) == arity)
             self._groups[(name, arity)] = group
         return group
+
+
+def file_atoms(path: Path) -> list[Symbol]:
+    """Ground and solve one KB file on its own (the vocabulary, the input scales); return its atoms.
+
+    Used where the Python side reads a KB file directly; a file that does not ground is a
+    :class:`KnowledgeBaseError` with one line, not a traceback.
+    """
+    messages: list[str] = []
+    ctl = new_control(["--warn=none"], messages)
+    try:
+        ctl.load(str(path))
+        ctl.ground([("base", [])])
+    except RuntimeError as error:
+        detail = " ".join("; ".join(messages).split()) or str(error)
+        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            return list(model.symbols(atoms=True))
+    raise KnowledgeBaseError(f"the knowledge base could not be loaded: {path.name} has no answer")

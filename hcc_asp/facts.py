@@ -24,15 +24,12 @@ from hcc_asp.resources import kb_dir
 @lru_cache(maxsize=8)
 def scales(kb: Path | None = None) -> dict[str, int]:
     """Return the integer scale of every numeric key, as declared in ``kb/input.lp``."""
-    ctl = clingo.Control(["--warn=none"])
-    ctl.load(str(kb_dir(kb) / "input.lp"))
-    ctl.ground([("base", [])])
+    from hcc_asp.engine import file_atoms
+
     table: dict[str, int] = {}
-    with ctl.solve(yield_=True) as handle:
-        for model in handle:
-            for sym in model.symbols(atoms=True):
-                if sym.match("scale", 2):
-                    table[sym.arguments[0].string] = sym.arguments[1].number
+    for sym in file_atoms(kb_dir(kb) / "input.lp"):
+        if sym.match("scale", 2):
+            table[sym.arguments[0].string] = sym.arguments[1].number
     return table
 
 

@@ -62,7 +62,9 @@ def condition_label(cat: Catalogue, condition: Symbol) -> str:
 def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
     """Return the KB atom of a public guideline id (default: the newest ASCO edition)."""
     cat = catalogue(kb)
-    public = guideline or default_guideline(kb)
+    if guideline is not None and not guideline.strip():
+        raise UnknownGuidelineError("empty guideline id (see `hcc-asp guidelines`)")
+    public = default_guideline(kb) if guideline is None else guideline
     if public in cat.not_encoded and public not in cat.guideline_atom:
         why = cat.not_encoded[public]["why"]
         raise UnknownGuidelineError(f"guideline '{public}' is known but not encoded: {why}")

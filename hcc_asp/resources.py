@@ -1,9 +1,11 @@
-"""Where the knowledge base and the query programs live.
+"""Where the knowledge base and the query programs live, and the check that a KB folder is usable.
 
 The KB (``kb/``) and the query programs (``queries/``) are installed inside the package as
 ``hcc_asp.kb`` and ``hcc_asp.queries`` (see ``pyproject.toml``) and found with
 ``importlib.resources``, so the command works from any directory. ``--kb DIR`` replaces the KB
-folder with another copy, so a guideline author can run the tools on an edited KB.
+folder with another copy, so a guideline author can run the tools on an edited KB; that folder is
+validated before clingo sees it (exists, readable, UTF-8, has the root file, parses), so a bad
+folder is one clear line instead of a traceback or a clingo panic.
 
 Run from a source checkout without an install (``python -m hcc_asp`` in the repository, or a
 subprocess whose working directory is the repository, where the checkout's ``hcc_asp/`` shadows
@@ -13,17 +15,28 @@ checkout's own ``kb/`` and ``queries/`` beside ``hcc_asp/``, which is what an in
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 #: The include-only root file of the KB: it lists the layers in order.
 ROOT_FILE = "hcc.lp"
+#: Files the Python side reads directly, besides the root file.
+DIRECT_FILES = ("vocabulary.lp", "input.lp")
+
+
+class KnowledgeBaseError(Exception):
+    """The KB could not be loaded or grounded (a bad ``--kb`` folder or an edit that breaks it)."""
 
 
 def kb_dir(override: str | Path | None = None) -> Path:
-    """Return the knowledge-base folder: ``override`` when given, else the installed one."""
+    """Return the KB folder: ``override`` (validated) when given, else the installed one.
+
+    Raises :class:`KnowledgeBaseError` with one line when the override is not a usable KB folder.
+    """
     if override is not None:
-        return Path(override).resolve()
+        return _validated(str(override))
     return _data_folder("hcc_asp.kb", "kb")
 
 
@@ -38,3 +51,69 @@ def _data_folder(package: str, checkout_folder: str) -> Path:
         return Path(str(resources.files(package)))
     except ModuleNotFoundError:
         return Path(__file__).resolve().parent.parent / checkout_folder
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=16)
+def _validated(given: str) -> Path:
+    """Check a ``--kb`` folder once per process; return its resolved path."""
+    where = f"--kb {given}"
+    if not given:
+        raise KnowledgeBaseError("--kb: empty path; give the knowledge-base folder")
+    try:
+        folder = Path(given).resolve(strict=True)
+    except FileNotFoundError:
+        raise KnowledgeBaseError(f"{where}: no such folder") from None
+    except (RuntimeError, OSError) as error:  # a symlink loop: RuntimeError (3.11), OSError later
+        reason = getattr(error, "strerror", None) or str(error)
+        raise KnowledgeBaseError(f"{where}: cannot be resolved ({_one_line(reason)})") from None
+    if not folder.is_dir():
+        raise KnowledgeBaseError(f"{where}: not a folder")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise KnowledgeBaseError(f"{where}: permission denied")
+    for name in (ROOT_FILE, *DIRECT_FILES):
+        if not (folder / name).is_file():
+            what = "the include-only root file" if name == ROOT_FILE else "read by hcc-asp itself"
+            raise KnowledgeBaseError(f"{where}: no {name} ({what}); is this a knowledge base?")
+    for path in sorted(folder.rglob("*.lp")):
+        _check_text(where, folder, path)
+    _check_syntax(where, folder)
+    return folder
+
+
+def _check_text(where: str, folder: Path, path: Path) -> None:
+    """Refuse an unreadable or non-UTF-8 program file (clingo would panic on its bytes)."""
+    name = path.relative_to(folder).as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise KnowledgeBaseError(f"{where}: {name}: cannot read ({reason})") from None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise KnowledgeBaseError(
+            f"{where}: {name}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+            f"{error.start})"
+        ) from None
+
+
+def _check_syntax(where: str, folder: Path) -> None:
+    """Parse the KB from its root file (includes followed); a syntax error is one line."""
+    from clingo import ast
+
+    messages: list[str] = []
+
+    def logger(_code: object, message: str) -> None:
+        messages.append(_one_line(message))
+
+    try:
+        ast.parse_files(
+            [str(folder / ROOT_FILE)], lambda _statement: None, logger=logger, message_limit=20
+        )
+    except RuntimeError as error:
+        detail = "; ".join(m for m in messages if "error" in m) or "; ".join(messages)
+        raise KnowledgeBaseError(f"{where}: {detail or _one_line(str(error))}") from None

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import clingo
-
 from hcc_asp.resources import kb_dir
 
 
@@ -27,28 +25,25 @@ class Regimen:
 @lru_cache(maxsize=8)
 def regimens(kb: Path | None = None) -> tuple[Regimen, ...]:
     """Return every regimen of the vocabulary, sorted by id."""
-    ctl = clingo.Control(["--warn=none"])
-    ctl.load(str(kb_dir(kb) / "vocabulary.lp"))
-    ctl.ground([("base", [])])
+    from hcc_asp.engine import file_atoms
+
     names: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
     components: dict[str, list[str]] = {}
     classes: dict[str, str] = {}
     ids: set[str] = set()
-    with ctl.solve(yield_=True) as handle:
-        for model in handle:
-            for sym in model.symbols(atoms=True):
-                args = sym.arguments
-                if sym.match("regimen", 1):
-                    ids.add(args[0].name)
-                elif sym.match("regimen_name", 2):
-                    names[args[0].name] = args[1].string
-                elif sym.match("regimen_alias", 2):
-                    aliases.setdefault(args[0].name, []).append(args[1].string)
-                elif sym.match("component", 2):
-                    components.setdefault(args[0].name, []).append(args[1].name)
-                elif sym.match("drug_class", 2):
-                    classes[args[0].name] = args[1].name
+    for sym in file_atoms(kb_dir(kb) / "vocabulary.lp"):
+        args = sym.arguments
+        if sym.match("regimen", 1):
+            ids.add(args[0].name)
+        elif sym.match("regimen_name", 2):
+            names[args[0].name] = args[1].string
+        elif sym.match("regimen_alias", 2):
+            aliases.setdefault(args[0].name, []).append(args[1].string)
+        elif sym.match("component", 2):
+            components.setdefault(args[0].name, []).append(args[1].name)
+        elif sym.match("drug_class", 2):
+            classes[args[0].name] = args[1].name
     return tuple(
         Regimen(
             id=r,

@@ -12,7 +12,7 @@ import typing
 from collections.abc import Mapping
 from pathlib import Path
 
-from hcc_asp.patient.model import Patient, PatientError, parse_patient, read_source
+from hcc_asp.patient.model import Patient, PatientError, parse_patient, read_source, syntax_of
 
 #: The values of ``--input``.
 INPUTS = ("auto", "file", "fhir")
@@ -34,7 +34,7 @@ def read_patient(
     if input_format not in INPUTS:
         raise ValueError(f"input_format must be one of {', '.join(INPUTS)}")
     try:
-        if source != "-" and Path(source).is_dir() and input_format != "file":
+        if source not in ("-", "") and Path(source).is_dir() and input_format != "file":
             from hcc_asp.patient.fhir import load_fhir
 
             return load_fhir(source, stdin, as_of, aliases)
@@ -43,7 +43,7 @@ def read_patient(
             from hcc_asp.patient.fhir import load_fhir
 
             return load_fhir(source, stdin, as_of, aliases, text=text)
-        return parse_patient(text, default_id, aliases)
+        return parse_patient(text, default_id, aliases, syntax_of(source))
     except PatientError as error:
         error.source = source
         raise

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
+import stat
 import sys
 import types
 import typing
@@ -64,6 +66,7 @@ __all__ = [
     "parse_patient",
     "patient_from_data",
     "read_source",
+    "syntax_of",
 ]
 
 #: Largest patient file accepted, in bytes (a real one is a few kilobytes).
@@ -429,10 +432,11 @@ def _read(source: str, stdin: typing.TextIO | None) -> tuple[str, str]:
                 raise PatientError(f"{source}: {_too_large()}")
             return text.removeprefix("\ufeff"), "stdin"
         return _decode(source, raw or b""), "stdin"
+    if not source:
+        raise PatientError("empty path: give a patient file, or - for standard input")
     path = Path(source)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        raw = _read_regular_file(source)
     except FileNotFoundError:
         raise PatientError(f"{source}: no such file") from None
     except IsADirectoryError:
@@ -443,6 +447,37 @@ def _read(source: str, stdin: typing.TextIO | None) -> tuple[str, str]:
         reason = (error.strerror or str(error)).lower()
         raise PatientError(f"{source}: cannot read ({reason})") from None
     return _decode(source, raw), path.stem or "patient"
+
+
+def _read_regular_file(source: str) -> bytes:
+    """Read at most MAX_BYTES + 1 bytes of a regular file; refuse FIFOs, devices and sockets.
+
+    The file is opened non-blocking (so a FIFO without a writer cannot hang the open) and checked
+    on the open descriptor (so it cannot be swapped between a check and the read).
+    """
+    descriptor = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise PatientError(
+                f"{source}: not a regular file ({_file_kind(mode)}); give a file or -"
+            )
+        return handle.read(MAX_BYTES + 1)
+
+
+def _file_kind(mode: int) -> str:
+    """Name the kind of a non-regular file."""
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _too_large() -> str:
@@ -475,24 +510,40 @@ def load_patient(
     """
     try:
         text, default_id = read_source(source, stdin)
-        return parse_patient(text, default_id, aliases)
+        return parse_patient(text, default_id, aliases, syntax_of(source))
     except PatientError as error:
         error.source = source
         raise
 
 
 def parse_patient(
-    text: str, default_id: str = "patient", aliases: Mapping[str, str] | None = None
+    text: str,
+    default_id: str = "patient",
+    aliases: Mapping[str, str] | None = None,
+    syntax: str | None = None,
 ) -> Patient:
     """Parse and validate the text of a patient file (YAML or JSON) into a :class:`Patient`.
 
     ``default_id`` is used when the file gives no id. ``aliases`` maps every accepted regimen
     spelling in lower case to its id (default: the KB vocabulary). Every problem of the file is
     collected and raised together as one :class:`PatientError`, in document order: a clinical
-    file is fixed in one round, not one error at a time.
+    file is fixed in one round, not one error at a time. ``syntax`` is ``"json"`` or ``"yaml"``
+    (from the file name, :func:`syntax_of`); None reads text starting with ``{`` as JSON (strict,
+    :mod:`hcc_asp.patient.strict_json`) and anything else as YAML.
     """
-    data, raw, problems = _parse_yaml(text)
+    from hcc_asp.patient.strict_json import looks_like_json, parse_json
+
+    if syntax == "json" or (syntax is None and looks_like_json(text)):
+        data, raw, problems = parse_json(text)
+    else:
+        data, raw, problems = _parse_yaml(text)
     return _validate(data, default_id, aliases, raw, problems)
+
+
+def syntax_of(source: str) -> str | None:
+    """The syntax a file name declares: ``json`` for ``.json``, ``yaml`` for ``.yaml``/``.yml``."""
+    suffix = Path(source).suffix.lower() if source not in ("", "-") else ""
+    return {".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
 
 
 def patient_from_data(

@@ -1,0 +1,68 @@
+"""`check` catches a broken KB that answers nothing for some patients or misdeclares a guideline.
+
+Both holes passed `check` with 0 errors before (issue 10): a stray integrity constraint silently
+removed every ECOG-1 patient from the space; a second ``guideline/4`` fact in ``decision.lp``
+reused a public id, and the per-guideline filter then dropped ``decision.lp`` for every other
+guideline (every `recommend` returned no regimen, exit 0).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from hcc_asp.check import check, guideline_declarations
+from hcc_asp.patient import patient_from_data
+from hcc_asp.program import parse
+from hcc_asp.recommend import recommend
+from hcc_asp.resources import KnowledgeBaseError, kb_dir
+
+
+def broken_copy(tmp_path, text: str, where: str = "decision.lp"):
+    copy = tmp_path / "kb"
+    shutil.copytree(kb_dir(), copy)
+    with (copy / where).open("a") as handle:
+        handle.write("\n" + text + "\n")
+    return copy
+
+
+def errors(document: dict, kind: str) -> list[dict]:
+    return [f for f in document["findings"] if f["kind"] == kind and f["severity"] == "error"]
+
+
+def test_a_stray_integrity_constraint_is_a_no_answer_error_whose_witness_gets_no_answer(tmp_path):
+    copy = broken_copy(tmp_path, ":- ecog(1).")
+    found = errors(check("asco-2020", copy), "no_answer")
+    assert len(found) == 1, found
+    assert found[0]["rules"] == ["kb/decision.lp:" + found[0]["rules"][0].split(":")[-1]]
+    witness = found[0]["witness"]
+    assert witness["ecog"] == 1
+    patient = patient_from_data(witness)
+    with pytest.raises(KnowledgeBaseError, match="no answer for this patient"):
+        recommend(patient, "asco-2020", copy)
+
+
+def test_a_constraint_no_patient_of_the_space_violates_is_not_a_finding(tmp_path):
+    copy = broken_copy(tmp_path, ':- value("ecog", 7).')
+    assert errors(check("asco-2020", copy), "no_answer") == []
+
+
+def test_a_reused_guideline_id_outside_a_guideline_file_is_a_declaration_error(tmp_path):
+    copy = broken_copy(tmp_path, 'guideline(fake, "asco-2020", "A fake edition", 2030).')
+    document = check("asco-2020", copy)
+    texts = [f["text"] for f in errors(document, "declaration")]
+    assert any("outside kb/guidelines/" in t and "kb/decision.lp:" in t for t in texts), texts
+    assert any("Guideline id 'asco-2020' is declared by" in t for t in texts), texts
+
+
+def test_two_guidelines_in_one_edition_file_are_a_declaration_error(tmp_path):
+    copy = broken_copy(
+        tmp_path, 'guideline(asco2099, "asco-2099", "Another", 2099).', "guidelines/asco-2020.lp"
+    )
+    texts = [f["text"] for f in guideline_declarations(parse(copy))]
+    assert any("asco-2020.lp declares 2 guidelines" in t for t in texts), texts
+
+
+def test_the_shipped_kb_declares_each_guideline_once_in_its_own_file():
+    assert guideline_declarations(parse(None)) == []
