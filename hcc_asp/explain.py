@@ -404,11 +404,23 @@ def _document(
         for outcome in ranked:
             if status == "conditional" and outcome.arguments[3].name == "not_met":
                 continue
-            because.append(_outcome_node(explainer, outcome))
+            node = _outcome_node(explainer, outcome)
+            if outcome.arguments[3].name == "met":
+                # Met, yet conditional on safety: show what the recommendation rests on.
+                rec = outcome.arguments[1]
+                node["because"] = [
+                    explainer.node(s) for s in explainer.atoms("satisfied", 4, g=g, q=rec, r=r)
+                ]
+            because.append(node)
         if status == "conditional":
             because.extend(
                 explainer.node(a)
                 for a in explainer.atoms("regimen_contraindication_unknown", 2, r=r)
+            )
+            # Gating cautions (kb/safety.lp safety_action/2): an action first, or data to find.
+            because.extend(explainer.node(a) for a in explainer.atoms("regimen_gate", 3, r=r))
+            because.extend(
+                explainer.node(a) for a in explainer.atoms("regimen_gate_unknown", 2, r=r)
             )
     for caution in explainer.atoms("caution_for", 3, g=g, r=r):
         because.append(explainer.node(caution))
