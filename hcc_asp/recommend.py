@@ -262,10 +262,14 @@ def regimen_entries(
                 "excludes", []
             )
             label = condition_label(cat, condition)
+            # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
+            unmet = cat.condition_label.get(clingo.Function("unmet", [condition]))
             entry["reasons"].append(
                 {
                     "code": condition_code(cat, condition),
-                    "text": f"Rec {rec_label} does not apply with {label}."
+                    "text": unmet.replace("{rec}", rec_label)
+                    if unmet
+                    else f"Rec {rec_label} does not apply with {label}."
                     if excluded
                     else f"Rec {rec_label} requires {label}: not met.",
                     "recommendation": rec_label,

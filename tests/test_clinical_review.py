@@ -1,0 +1,71 @@
+"""Clinical review (issue 9): what a golden .expected line cannot pin.
+
+The shown recommendation and its words for a regimen not offered, and cautions that must NOT
+appear (the "just misses" of trial-exclusion and label cautions).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hcc_asp.patient import parse_patient
+from hcc_asp.recommend import recommend
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def entries(case: str, guideline: str, **replace: str) -> dict[str, dict[str, Any]]:
+    text = (GOLDEN / f"{case}.yaml").read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    document = recommend(parse_patient(text, default_id=case), guideline)
+    return {e["regimen"]: e for e in document["regimens"]}
+
+
+def test_first_line_sorafenib_main_reason_is_that_the_combinations_are_options():
+    found = entries("multi-first-line-child-pugh-a-ecog-0-fires", "asco-2024")
+    sorafenib = found["sorafenib"]
+    assert sorafenib["status"] == "not_recommended"
+    assert sorafenib["recommendation"] == "1.2"  # the patient's line, not "third-line"
+    assert sorafenib["reasons"][0]["text"] == (
+        "atezolizumab + bevacizumab is an option for this patient "
+        "(Rec 1.2 is for when it is contraindicated or not available)."
+    )
+    assert not any("third-line" in r["text"] for r in sorafenib["reasons"][:2])
+
+
+def test_a_regimen_of_other_lines_only_says_its_recommendation_is_for_another_line():
+    found = entries("multi-first-line-child-pugh-a-ecog-0-fires", "asco-2024")
+    cabozantinib = found["cabozantinib"]
+    assert cabozantinib["reasons"][0]["text"].endswith("not this patient's line.")
+
+
+def test_himalaya_vp4_caution_just_misses_at_vp3():
+    found = entries(
+        "caution-durva-treme-main-portal-vein-invasion-himalaya-exclusion",
+        "asco-2024",
+        **{"portal_vein_invasion: vp4": "portal_vein_invasion: vp3"},
+    )
+    codes = [c["code"] for c in found["durvalumab_tremelimumab"]["cautions"]]
+    assert "himalaya_main_portal_vein_invasion" not in codes
+
+
+def test_tki_haemorrhage_caution_just_misses_seven_months_after_the_bleed():
+    found = entries(
+        "tki-after-variceal-bleed-two-months-ago-carries-haemorrhage-caution",
+        "asco-2020",
+        **{"bleeding_months_ago: 2": "bleeding_months_ago: 7"},
+    )
+    assert found["sorafenib"]["status"] == "recommended"  # atezo+bev out: autoimmune disease
+    codes = [c["code"] for c in found["sorafenib"]["cautions"]]
+    assert "sora_recent_bleeding" not in codes
+
+
+def test_varices_gate_is_an_action_not_a_contraindication_under_every_kind_of_guideline():
+    editions = ("asco-2020", "asco-2024", "aasld-2023", "esmo-2021", "esmo-2025", "bclc-2022")
+    for guideline in editions:
+        entry = entries("varices-large-untreated", guideline)["atezolizumab_bevacizumab"]
+        assert entry["status"] == "conditional", guideline
+        assert "manage_varices" in [a["code"] for a in entry["actions"]], guideline
