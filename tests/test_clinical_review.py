@@ -30,8 +30,8 @@ def test_first_line_sorafenib_main_reason_is_that_the_combinations_are_options()
     assert sorafenib["status"] == "not_recommended"
     assert sorafenib["recommendation"] == "1.2"  # the patient's line, not "third-line"
     assert sorafenib["reasons"][0]["text"] == (
-        "atezolizumab + bevacizumab is an option for this patient "
-        "(Rec 1.2 is for when it is contraindicated or not available)."
+        "atezolizumab + bevacizumab is an option "
+        "(Rec 1.2 is for when it is contraindicated or unavailable)."
     )
     assert not any("third-line" in r["text"] for r in sorafenib["reasons"][:2])
 
