@@ -253,6 +253,34 @@ def test_text_output_escapes_control_characters_in_ids(hostile_id):
     assert as_json["patient"] == hostile_id
 
 
+# -- prior therapies that are not systemic lines, tolerance that means nothing ----------------
+
+
+def test_best_supportive_care_in_prior_therapies_is_not_counted_as_a_systemic_line():
+    result = run("recommend", "-", stdin="prior_therapies:\n  - regimen: bsc\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    line = one_error_line(result.stderr)
+    assert line.startswith("error: prior_therapies[0].regimen: got 'bsc', but best_supportive_care")
+    assert "not a line of systemic therapy" in line
+
+
+@pytest.mark.parametrize("regimen", ["lenvatinib", "atezo+bev"])
+def test_tolerated_on_a_regimen_without_a_tolerance_criterion_is_an_input_error(regimen):
+    patient = f"prior_therapies:\n  - {{regimen: {regimen}, tolerated: true}}\n"
+    result = run("recommend", "-", stdin=patient)
+    assert result.exit_code == 2 and result.stdout == ""
+    line = one_error_line(result.stderr)
+    assert line.startswith(
+        "error: prior_therapies[0].tolerated: given for prior_therapies[0].regimen"
+    )
+    assert "only sorafenib lines have a tolerance criterion" in line
+
+
+def test_tolerated_on_sorafenib_is_still_read():
+    patient = "prior_therapies:\n  - {regimen: sorafenib, tolerated: true, outcome: progression}\n"
+    assert run("recommend", "-", stdin=patient).exit_code == 0
+
+
 # -- JSON is parsed as JSON, YAML as YAML --------------------------------------------------------
 
 

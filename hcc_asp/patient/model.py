@@ -76,6 +76,10 @@ MAX_DEPTH = 20
 #: Most YAML values (scalars, mappings, lists) accepted in one file.
 MAX_NODES = 10_000
 
+#: The regimens whose lines record ``tolerated`` (spec/patient.md: sorafenib, the RESORCE criterion
+#: read by ``sorafenib_tolerance/1`` in kb/derivations.lp); on any other regimen it means nothing.
+TOLERANCE_REGIMENS = ("sorafenib",)
+
 #: The drug class whose immune-related adverse events ``immune_adverse_event`` records.
 IMMUNE_CHECKPOINT_INHIBITOR = "immune_checkpoint_inhibitor"
 
@@ -1161,12 +1165,18 @@ def _duplicates(
 def _prior_therapy_contradictions(
     data: dict[str, Any], aliases: Mapping[str, str]
 ) -> list[_Problem]:
-    """Report an ongoing line that is not the last, or an immune event without immunotherapy."""
+    """Report the prior lines that contradict themselves or are not systemic lines.
+
+    An ongoing line that is not the last; an immune event without immunotherapy; a regimen with no
+    drug (best supportive care), which is not a line of systemic therapy and would count as one;
+    ``tolerated`` on a regimen it means nothing for (only sorafenib has a tolerance criterion).
+    """
     lines = data.get("prior_therapies")
     if not isinstance(lines, list):
         return []
     vocabulary = regimens()
     known = {regimen.id for regimen in vocabulary}
+    no_drug = {regimen.id for regimen in vocabulary if not regimen.drugs}
     immune = {
         regimen.id
         for regimen in vocabulary
@@ -1188,6 +1198,26 @@ def _prior_therapy_contradictions(
             )
         event = line.get("immune_adverse_event")
         regimen = line.get("regimen")
+        regimen_id = aliases.get(regimen.strip().lower()) if isinstance(regimen, str) else None
+        if regimen_id in no_drug:
+            problems.append(
+                _Problem(
+                    ("prior_therapies", index, "regimen"),
+                    f"{where}.regimen: got {_show(regimen)}, but {regimen_id} gives no drug, so it "
+                    "is not a line of systemic therapy and would count as one; leave it out of "
+                    "prior_therapies",
+                )
+            )
+        if line.get("tolerated") is not None and regimen_id in known - set(TOLERANCE_REGIMENS):
+            problems.append(
+                _Problem(
+                    ("prior_therapies", index, "tolerated"),
+                    f"{where}.tolerated: given for {where}.regimen {regimen_id}, but only "
+                    + " and ".join(TOLERANCE_REGIMENS)
+                    + " lines have a tolerance criterion (RESORCE: >= 400 mg/day on >= 20 of the "
+                    "last 28 days); leave tolerated out, or record intolerance as outcome",
+                )
+            )
         if event in ("grade_1_2", "grade_3_4") and isinstance(regimen, str):
             regimen_id = aliases.get(regimen.strip().lower())
             if regimen_id in known and regimen_id not in immune:
