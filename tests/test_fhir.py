@@ -375,6 +375,17 @@ def test_deep_nesting_inside_a_resource_is_refused() -> None:
     assert "nested too deeply" in problems(document)[0]
 
 
+def test_a_unit_error_and_an_impossible_value_are_both_reported() -> None:
+    document = _unit("mmol/L")
+    entry(document, "ecog-1")["valueInteger"] = 7
+    assert problems(document) == [
+        "Observation/lab-bili valueQuantity.unit: 'mmol/L' cannot be converted for "
+        "labs.bilirubin_umol_l (accepted: umol/L, umol/l, µmol/L, μmol/L, µmol/l, mg/dL, mg/dl, "
+        "mg/100mL, mg/100 mL)",
+        "Observation/ecog-1 valueInteger: ecog must be at most 4, got 7",
+    ]
+
+
 def test_every_problem_is_reported_not_only_the_first() -> None:
     document = _unit("mmol/L")
     del entry(document, "lab-alb")["valueQuantity"]

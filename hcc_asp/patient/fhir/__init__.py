@@ -71,7 +71,10 @@ def derivation_from_fhir(
     resources: list[dict[str, Any]] | dict[str, Any] | list[Resource],
     as_of: dt.date | None = None,
 ) -> Derivation:
-    """Validate and map resources; the patient-file data, sources and notes (not validated)."""
+    """Validate and map resources: data, sources, notes and mapping problems (not yet validated).
+
+    :func:`patient_from_derivation` validates the data and raises every problem.
+    """
     if isinstance(resources, list) and resources and isinstance(resources[0], Resource):
         validated = [item for item in resources if isinstance(item, Resource)]
     else:
@@ -156,11 +159,19 @@ def _default_id(source: str) -> str:
 def patient_from_derivation(
     derivation: Derivation, aliases: Mapping[str, str] | None = None, default_id: str = "patient"
 ) -> Patient:
-    """Validate derived data as a patient; problems name the resource the value came from."""
+    """Validate derived data as a patient; every problem names the resource it came from.
+
+    The mapping's own problems (``derivation.problems``) come first, then those of validating
+    the rest, so that one run reports every problem of the record.
+    """
+    problems = list(derivation.problems)
+    patient: Patient | None = None
     try:
         patient = patient_from_data(derivation.data, default_id=default_id, aliases=aliases)
     except PatientError as error:
-        raise PatientError([_locate(line, derivation.sources) for line in error.problems]) from None
+        problems.extend(_locate(line, derivation.sources) for line in error.problems)
+    if problems or patient is None:
+        raise PatientError(problems)
     patient.set_sources(derivation.sources)
     return patient
 

@@ -59,12 +59,14 @@ class Derivation:
 
     ``data`` is patient-file data (validate it with ``patient_from_data``); ``sources`` maps key
     paths to resources; ``notes`` lists what could not be mapped or needs a clinician, one line
-    each, naming the resource.
+    each, naming the resource; ``problems`` the input errors found while mapping (the values they
+    concern are left out of ``data``, so that validating the rest reports its problems too).
     """
 
     data: dict[str, Any]
     sources: dict[str, Source]
     notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def derive(resources: list[Resource], as_of: dt.date) -> Derivation:
@@ -89,8 +91,7 @@ def derive(resources: list[Resource], as_of: dt.date) -> Derivation:
     _observations(observations, as_of, out, problems)
     _conditions(conditions, as_of, out)
     _medications(given, medications, as_of, out)
-    if problems:
-        raise PatientError(problems)
+    out.problems.extend(problems)
     return out
 
 
