@@ -89,12 +89,20 @@ def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbo
     )
     facts.extend(Function("access_regimen", [Function(r)]) for r in access)
     profiles *= 2 ** len(access) + 1
+    # A prior line is a regimen that gives a drug: best supportive care is no line (the patient
+    # model refuses it in prior_therapies).
+    classes = {r.id: {c for _, c in r.drugs} for r in regimens(kb)}
     mentioned = sorted(
-        {r for (g, _), rec in cat.recs.items() if g in guideline_atoms for r in rec["regimens"]}
+        {
+            r
+            for (g, _), rec in cat.recs.items()
+            if g in guideline_atoms
+            for r in rec["regimens"]
+            if classes.get(r)
+        }
     )
     facts.extend(Function("history_regimen", [Function(r)]) for r in mentioned)
     facts.append(Function("max_lines", [Number(MAX_LINES)]))
-    classes = {r.id: {c for _, c in r.drugs} for r in regimens(kb)}
     per_line = sum(
         3 if r == "sorafenib" or "immune_checkpoint_inhibitor" in classes.get(r, set()) else 1
         for r in mentioned
