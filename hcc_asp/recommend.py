@@ -22,7 +22,7 @@ from hcc_asp.engine import (
     ground_and_solve,
     key_text,
 )
-from hcc_asp.facts import patient_data, patient_facts
+from hcc_asp.facts import patient_data, patient_facts, plain_value
 from hcc_asp.loader import compiled
 from hcc_asp.preference import preference
 
@@ -95,18 +95,54 @@ def solve_patient(
     return answer
 
 
+#: How ``input_conflict/3`` bounds on the Child-Pugh score read (kb/derivations.lp).
+_SCORE_BOUNDS = {"at_least": "at least", "at_most": "at most"}
+
+
 def input_conflict(answer: Answer) -> InputConflictError | None:
-    """The contradictions the KB found in one patient's own values, or None."""
+    """The contradictions the KB found in one patient's own values, or None.
+
+    One line per given key and value, naming what contradicts it: a value derived from the other
+    data, a bound on the Child-Pugh score from its known components, or every
+    ``contradicts(Key, Value)`` term for that key (a given BCLC stage the other values rule out).
+    """
     conflicts = answer.get("input_conflict", 3)
     if not conflicts:
         return None
-    return InputConflictError(
-        [
-            f"{c.arguments[0].string}: given {_value_text(c.arguments[1])} disagrees with "
-            f"{_value_text(c.arguments[2])} derived from the other values"
-            for c in conflicts
-        ]
-    )
+    lines: dict[tuple[str, str], list[str]] = {}
+    for c in conflicts:
+        key, given, derived = c.arguments
+        head = (key.string, _value_text(given))
+        if derived.match("contradicts", 2):
+            name, value = derived.arguments
+            lines.setdefault(head, []).append(f"{name.string} {_contradicting(name.string, value)}")
+        elif (
+            derived.type == clingo.SymbolType.Function
+            and derived.name in _SCORE_BOUNDS
+            and len(derived.arguments) == 1
+        ):
+            bound = f"{_SCORE_BOUNDS[derived.name]} {derived.arguments[0]}"
+            lines[head] = [
+                "disagrees with the Child-Pugh components given (labs, liver.ascites, "
+                f"liver.encephalopathy), which give a score of {bound}"
+            ]
+        else:
+            lines[head] = [f"disagrees with {_value_text(derived)} derived from the other values"]
+    problems = []
+    for (key_name, given_text), parts in lines.items():
+        if parts[0].startswith("disagrees"):
+            problems.append(f"{key_name}: given {given_text} {parts[0]}")
+        else:
+            found = ", ".join(sorted(set(parts)))
+            problems.append(f"{key_name}: given {given_text} contradicts {found}")
+    return InputConflictError(problems)
+
+
+def _contradicting(key: str, value: Symbol) -> str:
+    """A value of ``contradicts(Key, Value)`` as the patient file writes it."""
+    if value.type == clingo.SymbolType.Number and key.startswith("tumour.largest_nodule_cm"):
+        return str(plain_value(key, value))
+    return _value_text(value) if value.type == clingo.SymbolType.Function else str(value)
 
 
 def _value_text(symbol: Symbol) -> str:

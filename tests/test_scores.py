@@ -461,9 +461,68 @@ def test_bclc_0_from_a_single_nodule_up_to_2_cm_in_child_pugh_a() -> None:
     assert bclc(**LIVER_CONFINED, tumour__nodules=1, tumour__largest_nodule_cm=1.8) == "0"
 
 
-def test_given_bclc_stage_is_used_as_is_even_against_the_tumour_facts() -> None:
-    # macrovascular invasion would derive C; the clinician's stage stands
-    assert bclc(tumour__bclc_stage="B") == "B"
+def test_given_bclc_stage_the_tumour_facts_rule_out_is_an_input_error() -> None:
+    # Macrovascular invasion derives C: a given stage B would turn the unknown into a
+    # known, favourable stage (issue 10). Refused, naming what rules it out.
+    with pytest.raises(InputConflictError) as conflict:
+        bclc(tumour__bclc_stage="B")
+    assert conflict.value.problems == [
+        "tumour.bclc_stage: given B contradicts tumour.macrovascular_invasion true"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "changes", "named"),
+    [
+        ("0", {"ecog": 3}, "ecog 3"),
+        (
+            "0",
+            {**LIVER_CONFINED, "tumour__nodules": 10, "tumour__largest_nodule_cm": 12.0},
+            "tumour.nodules 10",
+        ),
+        ("A", {"tumour__extrahepatic_spread": True}, "tumour.extrahepatic_spread true"),
+        ("A", {**LIVER_CONFINED, "tumour__nodules": 5}, "tumour.nodules 5"),
+        ("B", {**LIVER_CONFINED, "tumour__nodules": 1}, "tumour.nodules 1"),
+        ("C", {"ecog": 3}, "ecog 3"),
+        ("D", {"ecog": 0}, "ecog 0"),
+    ],
+)
+def test_a_given_bclc_stage_the_other_values_rule_out_is_an_input_error(
+    stage: str, changes: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(InputConflictError) as conflict:
+        bclc(tumour__bclc_stage=stage, **changes)
+    assert named in conflict.value.problems[0]
+    assert conflict.value.problems[0].startswith(f"tumour.bclc_stage: given {stage} contradicts")
+
+
+def test_a_given_bclc_stage_the_other_values_allow_is_used() -> None:
+    # Stage B with 5 nodules, liver-confined, ECOG 0: what the facts derive too.
+    assert bclc(tumour__bclc_stage="B", ecog=0, **LIVER_CONFINED, tumour__nodules=5) == "B"
+    # Stage D at ECOG 1 is the clinician's call on end-stage liver function beyond Child-Pugh C
+    # (decompensation at Child-Pugh B): not refused when the liver is not plainly compensated A.
+    assert bclc(tumour__bclc_stage="D", liver__ascites="moderate_severe") == "D"
+
+
+def test_a_child_pugh_class_c_the_known_components_cap_at_9_is_an_input_error() -> None:
+    # Bilirubin, albumin and INR score 1 point each; ascites and encephalopathy unknown can add at
+    # most 3 each: 9 points at most, so class C cannot be.
+    with pytest.raises(InputConflictError) as conflict:
+        derived(
+            liver__ascites=REMOVE, liver__encephalopathy=REMOVE, liver__child_pugh={"class": "C"}
+        )
+    assert "at most 9" in conflict.value.problems[0]
+
+
+def test_a_child_pugh_class_c_the_known_components_still_allow_is_accepted() -> None:
+    cp = derived(
+        labs__bilirubin_mg_dl=3.5,
+        labs__albumin_g_dl=2.5,
+        liver__ascites=REMOVE,
+        liver__encephalopathy=REMOVE,
+        liver__child_pugh={"class": "C"},
+    )["child_pugh"]
+    assert cp["class"] == "C"
 
 
 def test_bclc_stage_is_unknown_without_ecog() -> None:
