@@ -1,7 +1,7 @@
 """Patient input: one model and one reader per source.
 
-- :mod:`hcc_asp.patient.model` -- the patient model (format version 1) and the patient-file
-  reader (YAML/JSON, ``spec/patient.md``).
+- :mod:`hcc_asp.patient.model` -- the patient model (format version 1) and its validation.
+- :mod:`hcc_asp.patient.file` -- the patient-file reader (YAML/JSON, ``spec/patient.md``).
 - :mod:`hcc_asp.patient.fhir` -- the FHIR R4 reader (Bundle, NDJSON, directory) and its mapping
   table ``fhir/mapping.csv``; needs the ``fhir`` extra, imported only when FHIR is read.
 - :mod:`hcc_asp.patient.load` -- :func:`read_patient`, one entry point that detects the source.
@@ -14,6 +14,7 @@ sources).
 Every public name stays importable from ``hcc_asp.patient`` as before.
 """
 
+from hcc_asp.patient.file import load_patient, parse_patient, read_source
 from hcc_asp.patient.load import read_patient
 from hcc_asp.patient.model import (
     BOUNDS,
@@ -30,10 +31,7 @@ from hcc_asp.patient.model import (
     PriorTherapy,
     Tumour,
     Varices,
-    load_patient,
-    parse_patient,
     patient_from_data,
-    read_source,
 )
 from hcc_asp.patient.sources import Source
 

@@ -12,7 +12,8 @@ import typing
 from collections.abc import Mapping
 from pathlib import Path
 
-from hcc_asp.patient.model import Patient, PatientError, parse_patient, read_source, syntax_of
+from hcc_asp.patient.file import parse_patient, read_source, syntax_of
+from hcc_asp.patient.model import Patient, PatientError
 
 #: The values of ``--input``.
 INPUTS = ("auto", "file", "fhir")

@@ -60,7 +60,7 @@ def read_fhir_source(
     A directory contributes its regular ``*.json`` and ``*.ndjson`` files, in name order.
     ``text`` is the file's text when the caller has read it already (to sniff its format).
     """
-    from hcc_asp.patient.model import read_source
+    from hcc_asp.patient.file import read_source
 
     path = Path(source)
     if text is None and source != "-" and path.is_dir():
@@ -73,7 +73,7 @@ def read_fhir_source(
 
 
 def _directory(path: Path) -> Iterator[tuple[str, str]]:
-    from hcc_asp.patient.model import read_source
+    from hcc_asp.patient.file import read_source
 
     files = sorted(
         item
