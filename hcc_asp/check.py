@@ -34,7 +34,7 @@ from hcc_asp.recommend import (
     resolve_guideline,
     solve_patient,
 )
-from hcc_asp.resources import queries_dir
+from hcc_asp.resources import ROOT_FILE, kb_dir, queries_dir
 from hcc_asp.space import enumerated_values, key_domain, schema_keys, sections
 from hcc_asp.vocabulary import regimens
 
@@ -225,6 +225,27 @@ def _finding(
         "rules": rules,
         "witness": witness,
     }
+
+
+def unregistered_files(kb: Path | None, program: Program) -> list[dict[str, Any]]:
+    """Edition files in ``kb/guidelines/`` that the root file does not include (``undefined``).
+
+    Such a file is invisible to every command, so its edition silently does not exist.
+    """
+    loaded = {Path(s.location.begin.filename).resolve() for s in program.statements}
+    folder = kb_dir(kb) / "guidelines"
+    return [
+        _finding(
+            "undefined",
+            None,
+            [],
+            f"kb/guidelines/{path.name} is not included by kb/{ROOT_FILE}: no command sees it. "
+            f'Register it with #include "guidelines/{path.name}". (kb/README.md).',
+            [f"kb/guidelines/{path.name}:1"],
+        )
+        for path in sorted(folder.glob("*.lp"))
+        if path.resolve() not in loaded
+    ]
 
 
 def unknown_unconfirmed_fields(
@@ -571,6 +592,7 @@ def check(
 
     # static: predicates never defined; regimen ids outside the vocabulary
     findings.extend(undefined_predicates(program, {("trial_required", 2), ("evidence_trial", 2)}))
+    findings.extend(unregistered_files(kb, program))
     vocabulary = {r.id for r in regimens(kb)}
     for (g, rec_id), rec in sorted(cat.recs.items()):
         if g not in atoms:

@@ -43,7 +43,7 @@ def guide_block(title: str) -> str:
 def kb_copy(tmp_path: Path, files: dict[str, str], only: tuple[str, ...] = ()) -> Path:
     """A copy of the KB with new edition files registered in its root file, as the guide says.
 
-    ``only`` keeps just those shipped editions registered (a smaller KB for the slower checks).
+    ``only`` keeps just those shipped editions (a smaller KB for the slower checks).
     """
     copy = tmp_path / "kb"
     shutil.copytree(kb_dir(), copy)
@@ -58,6 +58,9 @@ def kb_copy(tmp_path: Path, files: dict[str, str], only: tuple[str, ...] = ()) -
             or any(f'"guidelines/{g}.lp"' in line for g in only)
         ]
     text = "".join(lines)
+    for path in (copy / "guidelines").glob("*.lp"):
+        if f'"guidelines/{path.name}"' not in text:
+            path.unlink()  # an edition left out of the copy, not an unregistered file
     for name, content in files.items():
         (copy / name).write_text(content)
         last = '#include "guidelines/not-encoded.lp".\n'
@@ -139,8 +142,9 @@ def test_every_shipped_unconfirmed_field_is_in_the_vocabulary():
         assert set(rec["unconfirmed"]) <= allowed, (g, rec_id, rec["unconfirmed"])
 
 
-def test_an_unconfirmed_field_outside_the_vocabulary_is_an_undefined_error(tmp_path):
+def test_an_unknown_unconfirmed_field_and_an_unregistered_file_are_undefined_errors(tmp_path):
     copy = kb_copy(tmp_path, {}, only=("asco-2020",))
+    (copy / DEMO_FILE).write_text(guide_block("kb/guidelines/demo-2026.lp"))  # not registered
     edition = copy / "guidelines" / "asco-2020.lp"
     line = len(edition.read_text().splitlines()) + 1
     with edition.open("a") as handle:
@@ -148,10 +152,15 @@ def test_an_unconfirmed_field_outside_the_vocabulary_is_an_undefined_error(tmp_p
         handle.write('unconfirmed(asco2020, "1.1", trials, "a second trials remark").\n')
     result = run("check", "-g", "asco-2020", "--kb", str(copy), "--format", "json")
     assert result.exit_code == 1
-    undefined = [f for f in json.loads(result.output)["findings"] if f["kind"] == "undefined"]
+    findings = json.loads(result.output)["findings"]
+    undefined = [f for f in findings if f["kind"] == "undefined" and "'colour'" in f["text"]]
     assert [f["severity"] for f in undefined] == ["error"]
-    assert "'colour'" in undefined[0]["text"] and "secondary_source" in undefined[0]["text"]
+    assert "secondary_source" in undefined[0]["text"]
     assert undefined[0]["rules"] == [f"kb/guidelines/asco-2020.lp:{line}"]
+    unregistered = [f for f in findings if "is not included by kb/hcc.lp" in f["text"]]
+    assert [(f["severity"], f["rules"]) for f in unregistered] == [
+        ("error", ["kb/guidelines/demo-2026.lp:1"])
+    ]
     # A second fact with the same field is joined to the first, not dropped.
     rec = catalogue(copy).recs[("asco2020", "1.1")]
     assert "a second trials remark" in rec["unconfirmed"]["trials"]
