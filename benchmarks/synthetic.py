@@ -32,7 +32,16 @@ from hcc_asp.patient import BOUNDS, patient_from_data
 from hcc_asp.space import enumerated_values, schema_keys
 from hcc_asp.vocabulary import regimens
 
-SKIP = {"version", "id", "given", "liver.child_pugh.class", "liver.child_pugh.score"}
+#: Keys never generated: derived ones (Child-Pugh, BCLC stage), which a random draw would mostly
+#: make contradict the other values (an input error, not a patient).
+SKIP = {
+    "version",
+    "id",
+    "given",
+    "liver.child_pugh.class",
+    "liver.child_pugh.score",
+    "tumour.bclc_stage",
+}
 #: Upper limits for generation where the schema's bound is only a plausibility limit.
 CAP = {
     "weight_kg": 130,
