@@ -24,6 +24,7 @@ from hcc_asp.render import explanation
 from hcc_asp.render.context import Context, context
 from hcc_asp.render.dot import derivation_svg
 from hcc_asp.render.words import (
+    CELL_WORDS,
     STATUS_HEADINGS,
     STATUS_WORDS,
     components_words,
@@ -45,14 +46,6 @@ COMPONENT_NAMES = {
     "inr": "INR",
     "ascites": "Ascites",
     "encephalopathy": "Hepatic encephalopathy",
-}
-#: Short cell words of the compare matrix, with the words a screen reader reads.
-CELL_WORDS = {
-    "recommended": "yes",
-    "conditional": "if",
-    "not_recommended": "no",
-    "contraindicated": "CI",
-    "not_mentioned": "-",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from hcc_asp.render import explanation
 from hcc_asp.render.context import Context
 from hcc_asp.render.words import (
+    CELL_WORDS,
     STATUS_WORDS,
     components_words,
     evidence_words,
@@ -426,16 +427,6 @@ def check_text(document: dict[str, Any]) -> str:
         out.extend(_wrapped("witness: " + _witness_brief(finding.get("witness"))))
         out.append("")
     return "\n".join(out)
-
-
-#: Short cell words of `compare` (status -> word); the legend prints them.
-CELL_WORDS = {
-    "recommended": "yes",
-    "conditional": "if",
-    "not_recommended": "no",
-    "contraindicated": "CI",
-    "not_mentioned": "-",
-}
 
 
 def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:

@@ -224,3 +224,14 @@ def main_reason_words(entry: dict[str, Any]) -> str:
             parts.append("learn: " + ", ".join(entry["missing"]))
         return "; ".join(parts)
     return ""
+
+
+#: Short cell words of the compare matrix (status -> word), in text and HTML alike; the legend
+#: prints them and the page gives screen readers the full words.
+CELL_WORDS = {
+    "recommended": "yes",
+    "conditional": "if",
+    "not_recommended": "no",
+    "contraindicated": "CI",
+    "not_mentioned": "-",
+}
