@@ -140,8 +140,8 @@ def input_conflict(answer: Answer) -> InputConflictError | None:
 
 def _contradicting(key: str, value: Symbol) -> str:
     """A value of ``contradicts(Key, Value)`` as the patient file writes it."""
-    if value.type == clingo.SymbolType.Number and key.startswith("tumour.largest_nodule_cm"):
-        return str(plain_value(key, value))
+    if value.type == clingo.SymbolType.Number:
+        return str(plain_value(key, value))  # unscaled by the key's own resolution
     return _value_text(value) if value.type == clingo.SymbolType.Function else str(value)
 
 
