@@ -69,3 +69,36 @@ def test_varices_gate_is_an_action_not_a_contraindication_under_every_kind_of_gu
         entry = entries("varices-large-untreated", guideline)["atezolizumab_bevacizumab"]
         assert entry["status"] == "conditional", guideline
         assert "manage_varices" in [a["code"] for a in entry["actions"]], guideline
+
+
+def test_ramucirumab_portal_hypertension_caution_just_misses_without_varices():
+    found = entries(
+        "ramucirumab-label-caution-varices-portal-hypertension",
+        "aasld-2023",
+        **{"finding: small": "finding: none"},
+    )
+    ramucirumab = found["ramucirumab"]
+    assert ramucirumab["status"] == "recommended"
+    assert "ram_portal_hypertension" not in [c["code"] for c in ramucirumab["cautions"]]
+
+
+def test_label_statements_the_eu_leaflets_confirm_are_no_longer_unconfirmed():
+    """Read in the EU package leaflets (docs/sources-issue9.md): quoted, not unconfirmed."""
+    from hcc_asp.engine import catalogue
+
+    safety = catalogue().safety
+    confirmed = [
+        "bev_recent_major_surgery",
+        "bev_uncontrolled_hypertension",
+        "ram_uncontrolled_hypertension",
+        "sora_uncontrolled_hypertension",
+        "lenva_uncontrolled_hypertension",
+        "rego_uncontrolled_hypertension",
+        "cabo_uncontrolled_hypertension",
+    ]
+    for code in confirmed:
+        assert "unconfirmed" not in safety[code], code
+        assert "EU product information (EMA), package leaflet section 2" in safety[code]["source"]
+    # A "do not administer" the EU leaflet words as a warning stays a contraindication, unconfirmed.
+    assert safety["cabo_recent_bleeding"]["severity"] == "contraindication"
+    assert "recalled, not read" in safety["cabo_recent_bleeding"]["unconfirmed"]
