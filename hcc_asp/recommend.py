@@ -240,6 +240,68 @@ def _sources(rec: dict[str, Any], regimen: str) -> list[str]:
     return sorted(set(trials), key=trials.index)
 
 
+#: The line-of-therapy condition terms (kb/decision.lp ``_line_condition``).
+LINE_CONDITIONS = ("line", "line_at_least", "line_at_most")
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+
+
+def _ordinal(n: int) -> str:
+    return _ORDINALS.get(n, f"{n}th")
+
+
+def _line_span(condition: Symbol) -> tuple[int, float, str]:
+    """The lines a line condition allows (lowest, highest) and its words."""
+    n = condition.arguments[0].number
+    if condition.name == "line_at_least":
+        return n, float("inf"), f"{_ordinal(n)} line or later"
+    if condition.name == "line_at_most":
+        return 1, n, f"up to {_ordinal(n)} line"
+    return n, n, f"{_ordinal(n)} line"
+
+
+def other_lines_reason(
+    cat: Catalogue,
+    guideline_atom: str,
+    regimen: str,
+    patient_line: int | None,
+    line_conditions: dict[str, Symbol],
+) -> str | None:
+    """The main reason when every recommendation of the regimen is for another line (issue 9).
+
+    ``line_conditions`` holds, per recommendation label, its line condition that this patient
+    does not meet. When every recommendation of the guideline that names the regimen has one, the
+    guideline recommends the regimen only in other lines than the patient's: say so plainly, with
+    the lines and recommendations, instead of one of their unmet conditions picked by label order.
+    """
+    recs = sorted(
+        rec_id
+        for (g, rec_id), rec in cat.recs.items()
+        if g == guideline_atom and regimen in rec.get("regimens", [])
+    )
+    if patient_line is None or not recs or any(r not in line_conditions for r in recs):
+        return None
+    spans = {r: _line_span(line_conditions[r]) for r in recs}
+    by_words: dict[str, list[str]] = {}
+    for rec_id in sorted(recs, key=lambda r: (spans[r][0], spans[r][1], r)):
+        by_words.setdefault(spans[rec_id][2], []).append(rec_id)
+    which = "; ".join(f"{words}: Rec {', '.join(ids)}" for words, ids in by_words.items())
+    if all(low > patient_line for low, _, _ in spans.values()):
+        when = "after prior systemic therapy" if patient_line == 1 else "in later lines"
+    elif all(high < patient_line for _, high, _ in spans.values()):
+        when = "in earlier lines"
+    else:
+        when = "in other lines"
+    from hcc_asp.vocabulary import regimens
+
+    name = next((r.name for r in regimens(cat.kb) if r.id == regimen), regimen)
+    public = cat.guidelines[guideline_atom]["id"]
+    body, _, year = public.partition("-")
+    return (
+        f"{name} is recommended by {body.upper()} {year} only {when} ({which}); "
+        f"this patient is at {_ordinal(patient_line)} line."
+    )
+
+
 def regimen_entries(
     answer: Answer, guideline_atom: str, kb: Path | None = None
 ) -> list[dict[str, Any]]:
@@ -262,6 +324,8 @@ def regimen_entries(
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
     cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
+    lines = answer.get("line", 1)
+    patient_line = lines[0].arguments[0].number if len(lines) == 1 else None
 
     entries = []
     for regimen, status in statuses.items():
@@ -290,6 +354,7 @@ def regimen_entries(
                     "kind": "contraindication",
                 }
             )
+        line_conditions: dict[str, Symbol] = {}
         for rec_label, condition, _ in sorted(
             ((args[2].string, args[3], atom) for atom, args in reasons.get(regimen, [])),
             key=lambda item: (item[0] != rec_id, item[2]),
@@ -297,6 +362,8 @@ def regimen_entries(
             excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get(
                 "excludes", []
             )
+            if condition.name in LINE_CONDITIONS and not excluded:
+                line_conditions[rec_label] = condition
             label = condition_label(cat, condition)
             # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
             unmet = cat.condition_label.get(clingo.Function("unmet", [condition]))
@@ -311,6 +378,15 @@ def regimen_entries(
                     "recommendation": rec_label,
                 }
             )
+        if status == "not_recommended":
+            other_lines = other_lines_reason(
+                cat, guideline_atom, regimen, patient_line, line_conditions
+            )
+            if other_lines:
+                entry["reasons"].insert(
+                    0,
+                    {"code": "line_of_therapy", "text": other_lines, "recommendation": rec_id},
+                )
         for _, args in cautions.get(regimen, []):
             code = args[2].name
             text = cat.safety.get(code, {}).get("text") or cat.qualifying_text.get(code, code)

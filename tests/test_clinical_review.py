@@ -36,10 +36,34 @@ def test_first_line_sorafenib_main_reason_is_that_the_combinations_are_options()
     assert not any("third-line" in r["text"] for r in sorafenib["reasons"][:2])
 
 
-def test_a_regimen_of_other_lines_only_says_its_recommendation_is_for_another_line():
-    found = entries("multi-first-line-child-pugh-a-ecog-0-fires", "asco-2024")
-    cabozantinib = found["cabozantinib"]
-    assert cabozantinib["reasons"][0]["text"].endswith("not this patient's line.")
+def test_first_line_cabozantinib_is_recommended_only_after_prior_systemic_therapy():
+    case = "first-line-cabozantinib-regorafenib-recommended-only-after-prior-therapy"
+    found = entries(case, "asco-2024")
+    assert found["cabozantinib"]["reasons"][0] == {
+        "code": "line_of_therapy",
+        "text": "Cabozantinib is recommended by ASCO 2024 only after prior systemic therapy "
+        "(second line: Rec 2.1, 2.2, 2.3; third line: Rec third-line); "
+        "this patient is at first line.",
+        "recommendation": "third-line",
+    }
+    # Regorafenib's third-line rec also needs tolerated sorafenib: that is not the main reason.
+    assert found["regorafenib"]["reasons"][0]["text"] == (
+        "Regorafenib is recommended by ASCO 2024 only after prior systemic therapy "
+        "(second line: Rec 2.3; third line: Rec third-line); this patient is at first line."
+    )
+    older = entries(case, "asco-2020")["cabozantinib"]["reasons"][0]["text"]
+    assert older.startswith("Cabozantinib is recommended by ASCO 2020 only after prior systemic")
+
+
+def test_other_lines_main_reason_just_misses_when_a_rec_is_for_the_patients_line():
+    found = entries(
+        "second-line-regorafenib-after-sorafenib-intolerance-main-reason-is-tolerance",
+        "asco-2024",
+    )
+    regorafenib = found["regorafenib"]
+    assert regorafenib["status"] == "not_recommended"
+    assert regorafenib["reasons"][0]["code"] == "sorafenib_tolerated"
+    assert not any("only after prior" in r["text"] for r in regorafenib["reasons"])
 
 
 def test_himalaya_vp4_caution_just_misses_at_vp3():
