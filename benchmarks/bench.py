@@ -7,7 +7,8 @@ and the ratio of the medians. Each figure is labelled:
 
 - warm: in this process, the KB loaded and the disk cache filled (what a service or a batch sees);
 - cold: a new process per run (what one command line sees), with the disk cache filled
-  ("warm cache") or empty ("cold cache").
+  ("warm cache") or empty ("cold cache"). The package's bytecode is written first (as ``pip install``
+  does), so no timed process compiles hcc-asp's modules.
 
 Plain clingo gets what hcc-asp gets: in process, the same program (the same cached parse, added
 the same way) and the same facts as Symbols; as a process, the same program text and facts read
@@ -24,6 +25,7 @@ temporary folder)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -47,6 +49,12 @@ from hcc_asp.recommend import recommend, resolve_guideline
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 FLOOR = "import clingo, yaml, click, pydantic"
+#: The floor plus pydantic's model machinery: one one-field model defined and one dict validated
+#: (``import pydantic`` alone loads none of it; any validating model needs all of it).
+MODEL_FLOOR = (
+    f"{FLOOR}\nfrom pydantic import BaseModel\n"
+    "class One(BaseModel):\n    x: int = 0\nOne.model_validate({'x': 1})"
+)
 
 
 # measuring ---------------------------------------------------------------------------------------
@@ -139,6 +147,22 @@ with ctl.solve(yield_=True) as handle:
 """
 
 
+def compile_bytecode() -> None:
+    """Write the package's bytecode, as ``pip install`` does, before timing new processes.
+
+    The libraries of the import floor come with their ``.pyc``; an editable install run with
+    ``PYTHONDONTWRITEBYTECODE`` (set on the development machine) would otherwise compile
+    hcc-asp's own modules in every timed process (about 50 ms). A folder that cannot be written
+    (an installed package) already has its bytecode.
+    """
+    import compileall
+
+    import hcc_asp
+
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(str(Path(hcc_asp.__file__).parent), quiet=2)
+
+
 def why_not_regimen(document: dict[str, Any]) -> str:
     """A regimen the patient is not offered (why-not asks about those), else the first one."""
     entries = document["regimens"]
@@ -209,6 +233,7 @@ def cold_section(rounds: int, workdir: Path) -> None:
     (workdir / "facts.lp").write_text("".join(f"{fact}.\n" for fact in patient_facts(patient)))
     (workdir / "plain.py").write_text(PLAIN_PROCESS)
     python = sys.executable
+    compile_bytecode()
     recommend_cli = [python, "-m", "hcc_asp", "recommend", example, "--format", "json"]
     document = recommend(patient)
     regimen = why_not_regimen(document)
@@ -220,6 +245,7 @@ def cold_section(rounds: int, workdir: Path) -> None:
         {
             "recommend": lambda: run_process(recommend_cli, env, cwd),
             "floor": lambda: run_process([python, "-c", FLOOR], env, cwd),
+            "models": lambda: run_process([python, "-c", MODEL_FLOOR], env, cwd),
             "plain": lambda: run_process(plain_cli, env, cwd),
             "why": lambda: run_process(why_cli, env, cwd),
         },
@@ -227,9 +253,12 @@ def cold_section(rounds: int, workdir: Path) -> None:
     )
     line("cold", "`hcc-asp recommend` process, warm cache", samples["recommend"], cpu=True)
     line("cold", f"import floor: python -c '{FLOOR}'", samples["floor"], cpu=True)
+    line("cold", "import floor + one pydantic model defined and used", samples["models"], cpu=True)
     line("cold", "plain clingo process: same program text and facts", samples["plain"], cpu=True)
     line("cold", "`hcc-asp why-not` process, warm cache", samples["why"], cpu=True)
     ratio("cold recommend / import floor", samples["recommend"], samples["floor"])
+    ratio("floor with one pydantic model / import floor", samples["models"], samples["floor"])
+    ratio("cold recommend / floor with one pydantic model", samples["recommend"], samples["models"])
     ratio("cold recommend / plain clingo process", samples["recommend"], samples["plain"])
     ratio("cold why-not / cold recommend", samples["why"], samples["recommend"])
     first: list[tuple[float, float]] = []

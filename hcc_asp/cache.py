@@ -31,7 +31,14 @@ from hcc_asp.resources import kb_dir
 #: Bump when the layout of an entry changes in a way the source hash would not show.
 FORMAT = 1
 #: The modules whose code decides what an entry holds (their source is part of the key).
-_BUILDERS = ("engine.py", "program.py", "loader.py", "cache.py")
+_BUILDERS = (
+    "engine.py",
+    "program.py",
+    "loader.py",
+    "cache.py",
+    "vocabulary.py",
+    "facts.py",
+)
 
 T = TypeVar("T")
 

@@ -21,9 +21,30 @@ from pydantic import BaseModel
 from hcc_asp.resources import kb_dir
 
 
-@lru_cache(maxsize=8)
 def scales(kb: Path | None = None) -> dict[str, int]:
-    """Return the integer scale of every numeric key, as declared in ``kb/input.lp``."""
+    """Return the integer scale of every numeric key, as declared in ``kb/input.lp``.
+
+    Read once per KB and kept in the per-KB disk cache (``hcc_asp.cache``): a cold command does
+    not parse and solve ``input.lp`` again.
+    """
+    return _scales(kb)  # one entry for scales() and scales(None)
+
+
+@lru_cache(maxsize=8)
+def _scales(kb: Path | None) -> dict[str, int]:
+    from hcc_asp import cache
+
+    return cache.cached(
+        kb,
+        "scales",
+        lambda: _read_scales(kb),
+        lambda table: table,
+        lambda data: {str(key): int(value) for key, value in data.items()},
+    )
+
+
+def _read_scales(kb: Path | None) -> dict[str, int]:
+    """Solve ``input.lp`` on its own and gather its ``scale/2`` facts (a cache miss)."""
     from hcc_asp.engine import file_atoms
 
     table: dict[str, int] = {}

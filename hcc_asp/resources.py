@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 
 #: The include-only root file of the KB: it lists the layers in order.
@@ -45,12 +45,19 @@ def queries_dir() -> Path:
     return _data_folder("hcc_asp.queries", "queries")
 
 
+@lru_cache(maxsize=4)
 def _data_folder(package: str, checkout_folder: str) -> Path:
-    """Return an installed data package's folder, or the source checkout's folder of that name."""
-    try:
-        return Path(str(resources.files(package)))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / checkout_folder
+    """Return an installed data package's folder, or the source checkout's folder of that name.
+
+    The package's spec names its folder without importing ``importlib.resources`` (and the
+    ``tempfile``/``zipfile`` machinery it pulls in), which a cold command would pay for nothing:
+    the data packages are plain folders.
+    """
+    spec = find_spec(package)
+    locations = spec.submodule_search_locations if spec is not None else None
+    if locations:
+        return Path(next(iter(locations)))
+    return Path(__file__).resolve().parent.parent / checkout_folder
 
 
 def _one_line(text: str) -> str:

@@ -1,6 +1,7 @@
 """Regimen vocabulary read from the KB (``kb/vocabulary.lp``): ids, aliases, drugs, classes.
 
-The KB is the single source of the vocabulary; Python only reads it (one tiny solve, cached).
+The KB is the single source of the vocabulary; Python only reads it (one tiny solve, kept in the
+per-KB disk cache, ``hcc_asp.cache``, so a cold command does not parse the file again).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from hcc_asp.resources import kb_dir
 
@@ -22,9 +24,36 @@ class Regimen:
     drugs: tuple[tuple[str, str], ...]  # (drug, class)
 
 
-@lru_cache(maxsize=8)
 def regimens(kb: Path | None = None) -> tuple[Regimen, ...]:
     """Return every regimen of the vocabulary, sorted by id."""
+    return _regimens(kb)  # one cache entry for regimens() and regimens(None)
+
+
+@lru_cache(maxsize=8)
+def _regimens(kb: Path | None) -> tuple[Regimen, ...]:
+    from hcc_asp import cache
+
+    return cache.cached(kb, "vocabulary", lambda: _read(kb), _encode, _decode)
+
+
+def _encode(vocabulary: tuple[Regimen, ...]) -> list[list[Any]]:
+    return [[r.id, r.name, list(r.aliases), [list(d) for d in r.drugs]] for r in vocabulary]
+
+
+def _decode(data: list[list[Any]]) -> tuple[Regimen, ...]:
+    return tuple(
+        Regimen(
+            id=str(r_id),
+            name=str(name),
+            aliases=tuple(str(a) for a in aliases),
+            drugs=tuple((str(d), str(c)) for d, c in drugs),
+        )
+        for r_id, name, aliases, drugs in data
+    )
+
+
+def _read(kb: Path | None) -> tuple[Regimen, ...]:
+    """Solve ``vocabulary.lp`` on its own and gather the regimens (a cache miss)."""
     from hcc_asp.engine import file_atoms
 
     names: dict[str, str] = {}

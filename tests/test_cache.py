@@ -62,7 +62,7 @@ def uncached() -> str:
 def test_a_cold_cache_is_filled_and_a_warm_one_gives_the_same_answer(tmp_path, uncached):
     assert answer(tmp_path) == uncached
     names = {path.name for path in entries(tmp_path)}
-    assert {"catalogue.json", "program.json"} <= names
+    assert {"catalogue.json", "program.json", "vocabulary.json", "scales.json"} <= names
     assert answer(tmp_path) == uncached
 
 
@@ -145,6 +145,14 @@ def test_the_cached_catalogue_equals_the_solved_one():
         assert getattr(restored, name) == getattr(built, name), name
     assert catalogue().guideline_atom == built.guideline_atom
     assert restored.atoms == built.atoms  # solved again on demand
+
+
+def test_the_cached_vocabulary_and_scales_equal_the_ones_read_from_the_kb():
+    from hcc_asp.facts import _read_scales, scales
+    from hcc_asp.vocabulary import _decode, _encode, _read, regimens
+
+    assert _decode(json.loads(json.dumps(_encode(_read(None))))) == regimens() == _read(None)
+    assert scales() == _read_scales(None)
 
 
 def test_facts_left_unshadowed_are_located_by_their_rule():

@@ -8,9 +8,11 @@ arithmetic is not done here: the knowledge base derives it.
 
 Absent keys and explicit ``null`` both mean *unknown*, never *no*: every leaf is optional and
 ``None`` when unknown.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: with it pydantic would evaluate every field's
+annotation from its text when the classes are defined, which costs every cold command several
+milliseconds (the models are built at import).
+"""
 
 import difflib
 import math
