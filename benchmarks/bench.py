@@ -7,8 +7,8 @@ and the ratio of the medians. Each figure is labelled:
 
 - warm: in this process, the KB loaded and the disk cache filled (what a service or a batch sees);
 - cold: a new process per run (what one command line sees), with the disk cache filled
-  ("warm cache") or empty ("cold cache"). The package's bytecode is written first (as ``pip install``
-  does), so no timed process compiles hcc-asp's modules.
+  ("warm cache") or empty ("cold cache"). The package's bytecode is written first (as
+  ``pip install`` does), so no timed process compiles hcc-asp's modules.
 
 Plain clingo gets what hcc-asp gets: in process, the same program (the same cached parse, added
 the same way) and the same facts as Symbols; as a process, the same program text and facts read
