@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hcc_asp.resources import kb_dir
+from hcc_asp.resources import kb_dir, queries_dir
 
 #: Bump when the layout of an entry changes in a way the source hash would not show.
 FORMAT = 1
@@ -38,6 +38,7 @@ _BUILDERS = (
     "cache.py",
     "vocabulary.py",
     "facts.py",
+    "relevance.py",
 )
 
 T = TypeVar("T")
@@ -72,6 +73,8 @@ def fingerprint(kb: Path | None = None) -> str:
     for path in sorted(root.rglob("*.lp")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    for path in sorted(queries_dir().glob("*.lp")):  # the what-if slice depends on whatif.lp
+        digest.update(b"queries/" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 

@@ -37,7 +37,7 @@ from hcc_asp.facts import (
     unscaled,
     value_symbol,
 )
-from hcc_asp.loader import FIRED, Compiled, add_text, compiled
+from hcc_asp.loader import FIRED, Compiled, add_text, compiled, fired_name
 from hcc_asp.preference import CHOICE, order_of
 from hcc_asp.recommend import (
     Answer,
@@ -81,10 +81,12 @@ class UnknownRegimenError(ValueError):
 
 
 def _is_internal(atom: Symbol) -> bool:
-    return atom.type == clingo.SymbolType.Function and atom.name.startswith("_")
+    return _signature(atom)[0].startswith("_")  # only a function's name can start with "_"
 
 
+@lru_cache(maxsize=16384)
 def _signature(atom: Symbol) -> tuple[str, int]:
+    """(name, arity) of an atom, remembered: a tree asks several times per atom, each a C call."""
     if atom.type != clingo.SymbolType.Function:
         return (str(atom), 0)
     return atom.name, len(atom.arguments)
@@ -94,31 +96,40 @@ class Explainer:
     """Build derivation trees from one solve of the KB with shadow rules."""
 
     def __init__(self, program: Compiled, atoms: Sequence[Symbol], kb: Path | None) -> None:
-        """Index the model once: true atoms by predicate, shadow atoms by the head they derive.
+        """Index the model once: true atoms by predicate, shadow atoms by the predicate they derive.
 
-        A shadow atom is unpacked only when its head is shown (a tree visits a few hundred of the
-        thousands of atoms); facts carry no shadow and are found in ``program.facts``.
+        A shadow predicate's atoms are unpacked (arguments read, indexed by head) only when an
+        atom of its head predicate is shown: a tree visits a few dozen of the hundreds of
+        predicates. Facts carry no shadow and are found in ``program.facts``. Names starting
+        with ``_fired__`` are reserved for the shadows (``hcc_asp.loader.fired_name``).
         """
         self.program = program
         self.kb = kb
         self.catalogue = catalogue(kb)
         self._fired: dict[Symbol, list[Sequence[Symbol]]] = defaultdict(list)
+        self._shadows: dict[str, list[Symbol]] = defaultdict(list)
         self._supports: dict[Symbol, list[Support]] = {}
-        self._order = {rule_id: index for index, rule_id in enumerate(program.rules)}
+        self._order = _rule_order(program)
         by_name: dict[str, list[Symbol]] = defaultdict(list)
         true: list[Symbol] = []
         for atom in atoms:
             name = atom.name
             if name.startswith(FIRED_PREFIX):
-                arguments = atom.arguments
-                if len(arguments) == 4:
-                    self._fired[arguments[1]].append(arguments)
-                    continue
+                self._shadows[name].append(atom)
+                continue
             true.append(atom)
             by_name[name].append(atom)
         #: the patient's answer (the model without the shadows), sharing this index
         self.answer = Answer(true, by_name)
         self.guideline_atoms = set(self.catalogue.guidelines)
+
+    def _derivations(self, atom: Symbol) -> list[Sequence[Symbol]]:
+        """The shadow atoms' arguments (rule id, head, positive, negative) that derive ``atom``."""
+        shadows = self._shadows.pop(fired_name(*_signature(atom)), None)
+        for shadow in shadows or ():
+            arguments = shadow.arguments
+            self._fired[arguments[1]].append(arguments)
+        return self._fired.get(atom, [])
 
     def supports(self, atom: Symbol) -> list[Support]:
         """Every derivation of a true atom: (rule id, positive body, negative body), rule order."""
@@ -126,7 +137,7 @@ class Explainer:
         if found is None:
             found = [
                 (rule_id.string, tuple(positive.arguments), tuple(negative.arguments))
-                for rule_id, _, positive, negative in self._fired.get(atom, ())
+                for rule_id, _, positive, negative in self._derivations(atom)
             ]
             facts = self.program.facts.get(str(atom)) if self.program.facts else None
             found.extend((rule_id, (), ()) for rule_id in facts or ())
@@ -294,6 +305,17 @@ class Explainer:
         if not values:
             return list(group)
         return [a for a in group if a.arguments[: len(values)] == values]
+
+
+_ORDERS: dict[int, tuple[Compiled, dict[str, int]]] = {}
+
+
+def _rule_order(program: Compiled) -> dict[str, int]:
+    """Each rule id's position in the KB (supports are listed in rule order), once per program."""
+    found = _ORDERS.get(id(program))
+    if found is None or found[0] is not program:
+        found = _ORDERS[id(program)] = (program, {r: i for i, r in enumerate(program.rules)})
+    return found[1]
 
 
 def _solve_with_shadows(
@@ -500,10 +522,9 @@ def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol
     ):
         skip.add(mg if umol in flat and mg not in flat else umol)
     out: list[tuple[str, Symbol, int]] = []
-    for key, annotation in schema_keys().items():
-        if key in skip or key in ("id", "version") or key.startswith(("prior_therapies", "access")):
+    for key, domain in _domains(kb):
+        if key in skip:
             continue
-        domain = key_domain(key, annotation, kb) or []
         current = flat.get(key)
         now = value_symbol(key, current, kb) if current is not None else None
         numeric = now is not None and now.type == clingo.SymbolType.Number
@@ -519,10 +540,49 @@ def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol
     return out
 
 
+@lru_cache(maxsize=8)
+def _domains(kb: Path | None) -> tuple[tuple[str, list[Symbol]], ...]:
+    """The patient space of every key a what-if may change, in schema order (once per KB)."""
+    return tuple(
+        (key, key_domain(key, annotation, kb) or [])
+        for key, annotation in schema_keys().items()
+        if key not in ("id", "version") and not key.startswith(("prior_therapies", "access"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _key_sections() -> tuple[Symbol, ...]:
+    """``key_section(Key, Section)`` for every key of the schema (the same for every question)."""
+    return tuple(
+        Function("key_section", [String(key), String(section)])
+        for key in schema_keys()
+        for section in sections(key)
+    )
+
+
+@lru_cache(maxsize=1)
+def _whatif_text() -> str:
+    """``queries/whatif.lp``, read once (``add_text`` then keeps its parse for later questions)."""
+    return (queries_dir() / "whatif.lp").read_text(encoding="utf-8")
+
+
 def would_change_if(
     patient: Any, guideline_atom: str, regimen_id: str, kb: Path | None = None
 ) -> list[dict[str, Any]]:
-    """The smallest sets of changes to patient values under which the regimen is recommended."""
+    """The smallest sets of changes to patient values under which the regimen is recommended.
+
+    The search grounds only the rules its question depends on (``compiled(kb).text(...,
+    whatif=True)``, see ``hcc_asp.relevance``): the same sets as with the whole KB, in about
+    half the grounding.
+    """
+    program = compiled(kb).text([guideline_atom], whatif=True)
+    return whatif_sets(patient, guideline_atom, regimen_id, kb, program)
+
+
+def whatif_sets(
+    patient: Any, guideline_atom: str, regimen_id: str, kb: Path | None, program: str
+) -> list[dict[str, Any]]:
+    """``would_change_if`` over a given KB program text (the tests compare it with the whole KB)."""
     data = patient_data(patient)
     facts = patient_facts(patient, kb)
     original: dict[str, list[Symbol]] = defaultdict(list)
@@ -537,12 +597,11 @@ def would_change_if(
             inputs.append(fact)
     for key, value, rank in _candidates(data, kb):
         inputs.append(Function("candidate", [String(key), value, Number(rank)]))
-    for key in schema_keys():
-        inputs.extend(Function("key_section", [String(key), String(s)]) for s in sections(key))
+    inputs.extend(_key_sections())
     inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
     ctl = new_control(["--opt-mode=optN", "0"])
-    add_text(ctl, compiled(kb).text([guideline_atom]))
-    ctl.load(str(queries_dir() / "whatif.lp"))
+    add_text(ctl, program)
+    add_text(ctl, _whatif_text())
     add_facts(ctl, inputs)
     ctl.ground([("base", [])], context=Context())
     modifiable = {}

@@ -77,23 +77,28 @@ class Compiled:
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     docs: dict[tuple[str, int], PredicateDoc] = field(default_factory=dict)
     facts: dict[str, list[str]] = field(default_factory=dict)  # ground fact -> rule ids
-    _texts: dict[tuple[tuple[str, ...] | None, bool], str] = field(
+    #: the plain text of only the rules the what-if search depends on (``hcc_asp.relevance``)
+    whatif: dict[str, str] = field(default_factory=dict)
+    _texts: dict[tuple[tuple[str, ...] | None, bool, bool], str] = field(
         default_factory=dict, repr=False, compare=False
     )
 
-    def text(self, guidelines: Iterable[str] | None = None, explained: bool = False) -> str:
+    def text(
+        self, guidelines: Iterable[str] | None = None, explained: bool = False, whatif: bool = False
+    ) -> str:
         """The program text, without the files of guidelines not named (None: every guideline).
 
-        The same str object for the same question, so ``add_text`` recognises it cheaply.
+        ``whatif``: only the rules ``queries/whatif.lp`` depends on. The same str object for the
+        same question, so ``add_text`` recognises it cheaply.
         """
-        key = (None if guidelines is None else tuple(sorted(set(guidelines))), explained)
+        key = (None if guidelines is None else tuple(sorted(set(guidelines))), explained, whatif)
         found = self._texts.get(key)
         if found is None:
-            found = self._texts[key] = self._join(key[0], explained)
+            found = self._texts[key] = self._join(key[0], explained, whatif)
         return found
 
-    def _join(self, guidelines: Iterable[str] | None, explained: bool) -> str:
-        chunks = self.explained if explained else self.plain
+    def _join(self, guidelines: Iterable[str] | None, explained: bool, whatif: bool) -> str:
+        chunks = self.explained if explained else self.whatif if whatif else self.plain
         drop: set[str] = set()
         if guidelines is not None:
             kept = set(guidelines)
@@ -113,6 +118,7 @@ def _encode(compiled: Compiled) -> dict[str, object]:
             for doc in compiled.docs.values()
         ],
         "facts": compiled.facts,
+        "whatif": compiled.whatif,
     }
 
 
@@ -122,7 +128,8 @@ def _decode(data: dict[str, Any]) -> Compiled:
     for name, args, description, template in data["docs"]:
         docs[(name, len(args))] = PredicateDoc(name, tuple(args), description, template)
     files = tuple(data["files"])
-    if set(files) != set(data["plain"]):
+    whatif = data["whatif"]  # every file in the plain entry, none in the explained one
+    if set(files) != set(data["plain"]) or (whatif and set(whatif) != set(files)):
         raise ValueError("damaged cache entry")
     return Compiled(
         files,
@@ -132,6 +139,7 @@ def _decode(data: dict[str, Any]) -> Compiled:
         rules,
         docs,
         data["facts"],
+        whatif,
     )
 
 

@@ -25,7 +25,8 @@ from clingo.ast import ASTType, Sign
 from clingo.symbol import String, parse_term
 
 from hcc_asp.loader import FIRED, Compiled, PredicateDoc, RuleInfo, fired_name, is_fired
-from hcc_asp.resources import ROOT_FILE, kb_dir
+from hcc_asp.relevance import relevant, signatures
+from hcc_asp.resources import ROOT_FILE, kb_dir, queries_dir
 
 __all__ = [
     "FIRED",
@@ -479,6 +480,13 @@ def _explained_with_facts(
     return out, facts, "\n".join(projected[key] for key in sorted(projected))
 
 
+def _whatif_predicates() -> set[tuple[str, int]]:
+    """Every predicate ``queries/whatif.lp`` names: what its search needs the KB to derive."""
+    found: set[tuple[str, int]] = set()
+    ast.parse_files([str(queries_dir() / "whatif.lp")], lambda s: found.update(signatures(s)))
+    return found
+
+
 def compile_program(kb: Path | None, explained: bool) -> Compiled:
     """Build the compiled form from a full parse (a cache miss: the only time the AST is built)."""
     root = kb_dir(kb)
@@ -487,7 +495,8 @@ def compile_program(kb: Path | None, explained: bool) -> Compiled:
     files = tuple(plain)
     guideline_files = {g: _relative(f, root) for g, f in program.guideline_files.items()}
     if not explained:
-        return Compiled(files, guideline_files, plain)
+        sliced = _texts_by_file(relevant(program.statements, _whatif_predicates()), root)
+        return Compiled(files, guideline_files, plain, whatif={f: sliced.get(f, "") for f in files})
     statements, facts, projections = _explained_with_facts(program, root)
     shadows = _texts_by_file(statements, root)
     explained_texts = {f: shadows.get(f, "") for f in files}

@@ -147,6 +147,17 @@ def test_the_cached_catalogue_equals_the_solved_one():
     assert restored.atoms == built.atoms  # solved again on demand
 
 
+@pytest.mark.parametrize("explained", [False, True])
+def test_the_cached_program_decodes_to_the_compiled_one(explained):
+    """Both program entries (plain with its what-if slice, and explained) come back whole."""
+    from hcc_asp.loader import _decode, _encode
+    from hcc_asp.program import compile_program
+
+    built = compile_program(None, explained)
+    assert bool(built.whatif) is not explained
+    assert _decode(json.loads(json.dumps(_encode(built)))) == built
+
+
 def test_the_cached_vocabulary_and_scales_equal_the_ones_read_from_the_kb():
     from hcc_asp.facts import _read_scales, scales
     from hcc_asp.vocabulary import _decode, _encode, _read, regimens

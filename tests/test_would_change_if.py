@@ -4,14 +4,20 @@ what cannot change (prior therapies, etiology, access, known history facts)."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hcc_asp.explain import explain
-from hcc_asp.patient import patient_from_data
+from hcc_asp.engine import catalogue
+from hcc_asp.explain import explain, whatif_sets
+from hcc_asp.loader import compiled
+from hcc_asp.patient import load_patient, patient_from_data
 from hcc_asp.recommend import recommend
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 NEVER_CHANGED = ("prior_therapies", "liver.etiology", "access", "id", "version")
 HISTORY = (
@@ -164,3 +170,25 @@ def test_learning_a_missing_comorbidities_section_reads_no_recent_event_not_a_re
         for change in option["changes"]:
             if change["key"].endswith(("_months_ago", "_days_ago")) and change["from"] is None:
                 assert change["to"] == "none_recorded", change
+
+
+@pytest.mark.parametrize("guideline", ["asco-2024", "aasld-2023"])
+def test_the_what_if_search_grounds_only_what_its_question_needs_and_finds_the_same_sets(guideline):
+    """The what-if program keeps only the rules the regimen's status depends on (the words,
+    cautions and preference order are left out): every example patient, every regimen not
+    recommended, the same change sets as over the whole KB."""
+    kb = catalogue()
+    atom = kb.guideline_atom[guideline]
+    sliced, whole = compiled().text([atom], whatif=True), compiled().text([atom])
+    assert len(sliced) < len(whole) * 0.7
+    asked = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        patient = load_patient(str(path))
+        for entry in recommend(patient, guideline)["regimens"]:
+            if entry["status"] == "recommended":
+                continue
+            regimen = entry["regimen"]
+            expected = whatif_sets(patient, atom, regimen, None, whole)
+            assert whatif_sets(patient, atom, regimen, None, sliced) == expected, (path, regimen)
+            asked += 1
+    assert asked >= 10
