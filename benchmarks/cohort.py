@@ -50,7 +50,14 @@ def _patients(size: int) -> list[Any]:
 
 
 def _plain(patients: list[Any], atom: str) -> int:
-    """Plain clingo: the rewritten program as text, the same facts, one Control, shown atoms."""
+    """Plain clingo: the same program as text, the same facts, one Control, the model collected.
+
+    The program is the batch engine's (the KB rewritten with a patient argument, the same
+    ``#show`` terms); the facts are built by the same function, with the patient argument already
+    in place (no rebuilding), and added through the backend as the batch engine adds them. The
+    model's shown symbols are collected into a list (what reading the model costs at least);
+    plain clingo does not attribute them to patients or build documents.
+    """
     import clingo
 
     from hcc_asp.batch import DOMAIN, batch_program
@@ -64,15 +71,14 @@ def _plain(patients: list[Any], atom: str) -> int:
         for index, patient in enumerate(patients):
             number = clingo.Number(index)
             backend.add_rule([backend.add_atom(clingo.Function(DOMAIN, [number]))])
-            for fact in patient_facts(patient):
-                tagged = clingo.Function(fact.name, [number, *fact.arguments])
-                backend.add_rule([backend.add_atom(tagged)])
+            for fact in patient_facts(patient, None, (number,)):
+                backend.add_rule([backend.add_atom(fact)])
     ctl.ground([("base", [])], context=Context())
-    count = 0
+    symbols: list[clingo.Symbol] = []
     with ctl.solve(yield_=True) as handle:
         for model in handle:
-            count = len(model.symbols(shown=True))
-    return count
+            symbols = list(model.symbols(shown=True))
+    return len(symbols)
 
 
 def measure(method: str, size: int, guideline: str, chunk: int) -> dict[str, Any]:
@@ -129,6 +135,7 @@ def main() -> int:
     parser.add_argument("--scale-size", type=int, default=2000, help="patients for --workers")
     parser.add_argument("--chunk-patients", type=int, default=2000, help="patients, chunk sweep")
     parser.add_argument("--no-table", action="store_true", help="only the sweeps")
+    parser.add_argument("--no-sweeps", action="store_true", help="only the table")
     parser.add_argument("--guideline", default="asco-2024")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--chunk", type=int, default=250)
@@ -164,6 +171,8 @@ def main() -> int:
             peak = max(s["peak_mb"] for s in samples[method])
             ratio = rate[method] / rate["plain"]
             print(f"{size:>8}  {method:<14}{rate[method]:>11.1f}{ratio:>9.2f}{peak:>9}")
+    if args.no_sweeps:
+        return 0
     biggest = max(sizes)
     swept = min(args.chunk_patients, biggest)
     print(f"\nmemory peak by chunk size ({swept} patients, batch)")

@@ -42,7 +42,7 @@ True
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -276,31 +276,75 @@ def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchPro
     return rewrite(guideline_statements(kb, tuple(sorted(guideline_atoms))))
 
 
-def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[Answer]:
-    """The shown atoms of one model, per patient, indexed by name as ``Answer`` indexes them.
+#: Decoded shown symbols kept per process (about 30 MB at most; see ``_shown``).
+SHOWN_CACHE_SIZE = 1 << 17
+#: ``Number(i) -> i`` for patient and signature indices: a look-up by hash instead of ``.number``.
+_NUMBERS = {Number(i): i for i in range(-1, 4 * DEFAULT_CHUNK_SIZE)}
 
-    Every shown symbol is ``(P, K, Atom)`` (see ``_show_term``); patient ``-1`` marks a
-    patient-independent atom, which belongs to every patient as in the one-patient model.
+
+@lru_cache(maxsize=SHOWN_CACHE_SIZE)
+def _shown(symbol: Symbol) -> tuple[int, int, Symbol]:
+    """A shown symbol ``(P, K, Atom)`` as ``(P, K, Atom)`` in Python (see ``_show_term``).
+
+    Reading a Symbol's arguments is a clingo API call through cffi (about 3 us), its hash a plain
+    C call (0.2 us). Patients of a cohort share most of their atoms (statuses, reasons), and a
+    chunk's patients are numbered from 0 again, so the same shown symbol comes back chunk after
+    chunk: decoding each distinct one once removes most of the per-atom API calls.
     """
-    width = len(program.shown)
-    shared: list[list[Symbol]] = [[] for _ in range(width)]
-    own: list[list[list[Symbol]]] = [[[] for _ in range(width)] for _ in range(size)]
+    patient, kind, atom = symbol.arguments
+    p, k = _NUMBERS.get(patient), _NUMBERS.get(kind)
+    return p if p is not None else patient.number, k if k is not None else kind.number, atom
+
+
+def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[Answer]:
+    """The shown atoms of one model, per patient, grouped by shown signature.
+
+    Patient ``-1`` marks a patient-independent atom (slot ``-1`` below), which belongs to every
+    patient as in the one-patient model.
+    """
+    shown = program.shown
+    width = len(shown)
+    # own[p][k]: patient p's atoms of shown signature k; own[-1]: the shared ones
+    own: list[list[list[Symbol]]] = [[[] for _ in range(width)] for _ in range(size + 1)]
     for symbol in atoms:
-        patient, kind, atom = symbol.arguments
-        (shared if (p := patient.number) < 0 else own[p])[kind.number].append(atom)
-    names = [name for name, _ in program.shown]
-    answers: list[Answer] = []
-    for groups in own:
+        patient, kind, atom = _shown(symbol)
+        own[patient][kind].append(atom)
+    shared = own[-1]
+    order = _ChunkOrder(own)
+    return [
         # A predicate is either patient-independent (shared) or the patient's own (groups).
-        by_name: dict[str, list[Symbol]] = defaultdict(list)
-        mine: list[Symbol] = []
-        for name, common, group in zip(names, shared, groups, strict=True):
-            found = common or group
-            if found:
-                by_name[name].extend(found)
-                mine.extend(found)
-        answers.append(Answer(mine, by_name))
-    return answers
+        Answer.from_groups(
+            {
+                signature: common or group
+                for signature, common, group in zip(shown, shared, groups, strict=True)
+            },
+            order.rank,
+        )
+        for groups in own[:-1]
+    ]
+
+
+class _ChunkOrder:
+    """clingo's order of the distinct atoms of one chunk, as ranks, computed on first use.
+
+    Patients share most atoms: sorting the chunk's few distinct atoms once (clingo comparisons)
+    and each patient's groups by rank (a dict look-up per atom) replaces most comparisons.
+    """
+
+    def __init__(self, own: list[list[list[Symbol]]]) -> None:
+        self._own: list[list[list[Symbol]]] | None = own
+        self._rank: dict[Symbol, int] = {}
+
+    def rank(self) -> dict[Symbol, int]:
+        """Each distinct atom of the chunk -> its position in clingo's order of them all."""
+        if self._own is not None:
+            distinct: set[Symbol] = set()
+            for groups in self._own:
+                for group in groups:
+                    distinct.update(group)
+            self._rank = {atom: i for i, atom in enumerate(sorted(distinct))}
+            self._own = None
+        return self._rank
 
 
 def solve_chunk(

@@ -134,6 +134,8 @@ class Catalogue:
     unconfirmed_fields: dict[str, str] = field(default_factory=dict)
     kb: Path | None = None
     _atoms: list[Symbol] | None = field(default=None, repr=False)
+    #: patient-independent pieces of documents, built once per catalogue (not in the disk cache)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def atoms(self) -> list[Symbol]:
@@ -330,6 +332,23 @@ def key_text(symbol: Symbol) -> str:
     return str(symbol)
 
 
+@lru_cache(maxsize=1 << 15)
+def arguments_of(atom: Symbol) -> tuple[Symbol, ...]:
+    """An atom's arguments, read once per process for each distinct atom.
+
+    Reading ``Symbol.arguments`` is a clingo API call through cffi (a few microseconds), hashing
+    a Symbol a plain C call: patients share most of their atoms (statuses, reasons), so documents
+    for many patients read each distinct atom once instead of once per patient.
+    """
+    return tuple(atom.arguments)
+
+
+@lru_cache(maxsize=1 << 12)
+def name_of(symbol: Symbol) -> str:
+    """A function symbol's name, read once per process (see ``arguments_of``)."""
+    return symbol.name
+
+
 class Answer:
     """The atoms of one patient's stable model, indexed by predicate name in one pass.
 
@@ -347,13 +366,44 @@ class Answer:
                     by_name[atom.name].append(atom)
         self.by_name = by_name
         self._groups: dict[tuple[str, int], list[Symbol]] = {}
+        self._unsorted: dict[tuple[str, int], list[Symbol]] = {}
+        self._rank: Callable[[], dict[Symbol, int]] | None = None
+
+    @classmethod
+    def from_groups(
+        cls,
+        groups: dict[tuple[str, int], list[Symbol]],
+        rank: Callable[[], dict[Symbol, int]] | None = None,
+    ) -> Answer:
+        """An answer from atoms already grouped by signature (the batch engine's split).
+
+        Every signature the model can show must be a key (an empty list when it has none); a
+        group is sorted on first use, without reading any atom's arguments again. ``rank``
+        gives every atom its position in clingo's order (shared by many answers), to sort by.
+        """
+        by_name: dict[str, list[Symbol]] = defaultdict(list)
+        atoms: list[Symbol] = []
+        for (name, _), group in groups.items():
+            by_name[name].extend(group)
+            atoms.extend(group)
+        answer = cls(atoms, by_name)
+        answer._unsorted = groups
+        answer._rank = rank
+        return answer
 
     def get(self, name: str, arity: int) -> list[Symbol]:
         """Return the atoms of name/arity, sorted."""
-        group = self._groups.get((name, arity))
+        signature = (name, arity)
+        group = self._groups.get(signature)
         if group is None:
-            group = sorted(a for a in self.by_name.get(name, ()) if len(a.arguments) == arity)
-            self._groups[(name, arity)] = group
+            found = self._unsorted.get(signature)
+            if found is None:
+                group = sorted(a for a in self.by_name.get(name, ()) if len(a.arguments) == arity)
+            elif self._rank is not None and len(found) > 1:
+                group = sorted(found, key=self._rank().__getitem__)
+            else:
+                group = sorted(found)
+            self._groups[signature] = group
         return group
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from clingo import Symbol
 from hcc_asp.engine import (
     Answer,
     Catalogue,
+    arguments_of,
     catalogue,
     default_guideline,
     ground_and_solve,
     key_text,
+    name_of,
 )
 from hcc_asp.facts import patient_data, patient_facts, plain_value
 from hcc_asp.loader import compiled
@@ -220,9 +223,9 @@ def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
     """
     found: dict[str, list[str]] = defaultdict(list)
     for atom in answer.get("status", 3):
-        arguments = atom.arguments
+        arguments = arguments_of(atom)
         if arguments[0] == guideline:
-            found[arguments[1].name].append(arguments[2].name)
+            found[name_of(arguments[1])].append(name_of(arguments[2]))
     return {regimen: sorted(s, key=STATUS_ORDER.index) for regimen, s in found.items()}
 
 
@@ -309,18 +312,18 @@ def regimen_entries(
     cat = catalogue(kb)
     g = clingo.Function(guideline_atom)
 
-    def of(name: str, arity: int) -> dict[str, list[tuple[Symbol, list[Symbol]]]]:
+    def of(name: str, arity: int) -> dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]]:
         """The guideline's atoms of name/arity by regimen, each with its arguments (read once)."""
-        table: dict[str, list[tuple[Symbol, list[Symbol]]]] = defaultdict(list)
+        table: dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]] = defaultdict(list)
         for atom in answer.get(name, arity):
-            arguments = atom.arguments
-            if arguments[0] == g:
-                table[arguments[1].name].append((atom, arguments))
+            guideline, regimen, arguments = _per_regimen(atom)
+            if guideline == g:
+                table[regimen].append((atom, arguments))
         return table
 
     # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
     statuses = {regimen: found[-1] for regimen, found in statuses_of(answer, g).items()}
-    selected = {r: found[0][1][2].string for r, found in of("selected_rec", 3).items()}
+    selected = {r: _string(found[0][1][2]) for r, found in of("selected_rec", 3).items()}
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
     cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
@@ -341,12 +344,12 @@ def regimen_entries(
             "missing": sorted({key_text(args[2]) for _, args in missing.get(regimen, [])}),
             "actions": [
                 {"code": code, "text": cat.action_text.get(code, code)}
-                for code in (args[2].name for _, args in actions.get(regimen, []))
+                for code in (name_of(args[2]) for _, args in actions.get(regimen, []))
             ],
             "cautions": [],
         }
         for _, args in contra.get(regimen, []):
-            code = args[2].name
+            code = name_of(args[2])
             entry["reasons"].append(
                 {
                     "code": code,
@@ -355,29 +358,14 @@ def regimen_entries(
                 }
             )
         line_conditions: dict[str, Symbol] = {}
-        for rec_label, condition, _ in sorted(
-            ((args[2].string, args[3], atom) for atom, args in reasons.get(regimen, [])),
-            key=lambda item: (item[0] != rec_id, item[2]),
-        ):
-            excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get(
-                "excludes", []
-            )
-            if condition.name in LINE_CONDITIONS and not excluded:
+        # The group is sorted (Answer.get): its order is the atoms' order, the selected rec first.
+        found = reasons.get(regimen, [])
+        for _, args in sorted(found, key=lambda item: _string(item[1][2]) != rec_id):
+            rec_label, condition = _string(args[2]), args[3]
+            reason, line_condition = _unmet_reason(cat, guideline_atom, rec_label, condition)
+            if line_condition:
                 line_conditions[rec_label] = condition
-            label = condition_label(cat, condition)
-            # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
-            unmet = cat.condition_label.get(clingo.Function("unmet", [condition]))
-            entry["reasons"].append(
-                {
-                    "code": condition_code(cat, condition),
-                    "text": unmet.replace("{rec}", rec_label)
-                    if unmet
-                    else f"Rec {rec_label} does not apply with {label}."
-                    if excluded
-                    else f"Rec {rec_label} requires {label}: not met.",
-                    "recommendation": rec_label,
-                }
-            )
+            entry["reasons"].append(reason)
         if status == "not_recommended":
             other_lines = other_lines_reason(
                 cat, guideline_atom, regimen, patient_line, line_conditions
@@ -388,12 +376,12 @@ def regimen_entries(
                     {"code": "line_of_therapy", "text": other_lines, "recommendation": rec_id},
                 )
         for _, args in cautions.get(regimen, []):
-            code = args[2].name
+            code = name_of(args[2])
             text = cat.safety.get(code, {}).get("text") or cat.qualifying_text.get(code, code)
             entry["cautions"].append({"code": code, "text": str(text)})
         entry["cautions_unassessed"] = [
             {"code": code, "text": str(cat.safety.get(code, {}).get("text", ""))}
-            for code in (args[2].name for _, args in unassessed.get(regimen, []))
+            for code in (name_of(args[2]) for _, args in unassessed.get(regimen, []))
         ]
         unconfirmed = rec.get("unconfirmed", {})
         if unconfirmed:
@@ -403,6 +391,51 @@ def regimen_entries(
         key=lambda e: (STATUS_ORDER.index(e["status"]), e["recommendation"] or "~", e["regimen"])
     )
     return entries
+
+
+@lru_cache(maxsize=1 << 15)
+def _per_regimen(atom: Symbol) -> tuple[Symbol, str, tuple[Symbol, ...]]:
+    """``name(Guideline, Regimen, ...)`` as its guideline, regimen name and arguments.
+
+    Read once per process for each distinct atom (see ``hcc_asp.engine.arguments_of``).
+    """
+    arguments = arguments_of(atom)
+    return arguments[0], name_of(arguments[1]), arguments
+
+
+@lru_cache(maxsize=1 << 12)
+def _string(symbol: Symbol) -> str:
+    """A string symbol's text, read once per process (see ``hcc_asp.engine.arguments_of``)."""
+    return symbol.string
+
+
+def _unmet_reason(
+    cat: Catalogue, guideline_atom: str, rec_label: str, condition: Symbol
+) -> tuple[dict[str, str], bool]:
+    """The reason entry of a rec's unmet condition, and whether it is an unmet line condition.
+
+    The same for every patient (an excluding condition is not a line condition): built once per
+    catalogue.
+    """
+    key = ("unmet_reason", guideline_atom, rec_label, condition)
+    memo = cat.memo.get(key)
+    if memo is None:
+        excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get("excludes", [])
+        label = condition_label(cat, condition)
+        # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
+        unmet = cat.condition_label.get(clingo.Function("unmet", [condition]))
+        reason = {
+            "code": condition_code(cat, condition),
+            "text": unmet.replace("{rec}", rec_label)
+            if unmet
+            else f"Rec {rec_label} does not apply with {label}."
+            if excluded
+            else f"Rec {rec_label} requires {label}: not met.",
+            "recommendation": rec_label,
+        }
+        memo = cat.memo[key] = (reason, condition.name in LINE_CONDITIONS and not excluded)
+    reason, line_condition = memo
+    return dict(reason), line_condition
 
 
 def draft_notes(cat: Catalogue, guideline_atom: str) -> list[dict[str, str]]:
