@@ -50,12 +50,13 @@ SEVERITY = {
     "provenance": "warning",
     "disagreement": "info",
     "edition_change": "info",
+    "coverage": "info",
 }
 #: The atom an integrity constraint of the KB derives instead, so that `check` can find a patient
 #: for whom the KB has no answer (the ``no_answer`` finding) rather than silently lose that patient.
 NO_ANSWER = "_check_no_answer"
 #: Findings between guidelines: only when every guideline is checked (`--guideline all`).
-ACROSS = ("disagreement", "edition_change")
+ACROSS = ("disagreement", "edition_change", "coverage")
 #: Internal patient-file keys left out of the space: they cannot move a decision.
 NOT_IN_SPACE = ("id", "version")
 
@@ -661,7 +662,7 @@ def check(
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
         text, rules = _describe(kind, g, regimen, detail, cat, located, public)
-        if kind in ACROSS and witness is not None:
+        if kind in ("disagreement", "edition_change") and witness is not None:
             text += _why_across(kind, g, regimen, detail, witness, kb, public, answers)
         regimens_ = [] if regimen == "none" else [regimen]
         findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
@@ -873,6 +874,22 @@ def _describe(
                 | set(located.rec_rules.get((detail.arguments[0].name, regimen), []))
             ),
         )
+    if kind == "coverage":
+        if detail.match("not_encoded_by", 1):
+            other = public.get(detail.arguments[0].name, detail.arguments[0].name)
+            text = (
+                f"{name} offers {regimen} to a patient for whom {other} is not encoded (its "
+                "statements for this patient's situation are not in the KB): a difference of "
+                "coverage, not a disagreement."
+            )
+        else:
+            gap, offering = (public.get(a.name, a.name) for a in detail.arguments[:2])
+            line = detail.arguments[-1].number
+            text = (
+                f"At line {line}, {offering} offers {regimen} where {gap} is not encoded for the "
+                "patient: what changed between the two editions is not known."
+            )
+        return text, sorted(set(located.rec_rules.get((g, regimen), [])))
     if kind == "edition_change":
         old = public.get(detail.arguments[0].name, detail.arguments[0].name)
         line = detail.arguments[-1].number

@@ -265,8 +265,10 @@ def recommend(
 
     PATIENT may also be FHIR R4 (a Bundle, NDJSON or a directory of one patient's resources).
     Text prints a summary first (offered now, conditional with what to do or learn, not offered
-    with the main reason); --details adds every regimen's reasons. --format html writes one
-    self-contained page (needs the extra: pip install 'hcc-asp[report]').
+    with the main reason); --details adds every regimen's reasons. Where the guideline edition is
+    not encoded for the patient's line or population, its regimens are listed apart as "Not
+    encoded" (JSON "coverage": "not_encoded", with a note): not the guideline's verdict.
+    --format html writes one self-contained page (needs the extra: pip install 'hcc-asp[report]').
     """
     from hcc_asp.recommend import recommend as build
 
@@ -306,7 +308,11 @@ def compare(
     include_drafts: bool,
     **options: Any,
 ) -> None:
-    """PATIENT under every guideline: regimens x guidelines, disagreements explained."""
+    """PATIENT under every guideline: regimens x guidelines, disagreements explained.
+
+    Each cell: yes, if, no, CI, - (not mentioned) or n/e (the edition is not encoded for this
+    patient: not its verdict, and never counted as a disagreement).
+    """
     from hcc_asp.compare import compare as build
 
     record = _load(patient, kb, options)
@@ -404,7 +410,9 @@ def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> No
     """Consistency checks of the knowledge base over every possible patient.
 
     Finds conflicts, gaps, dead rules, tensions, provenance problems and undefined predicates,
-    each with a witness patient file. Exit code 1 when a finding of severity error exists.
+    each with a witness patient file. Exit code 1 when a finding of severity error exists. With
+    --guideline all also (severity info) disagreements between encoded statements, edition
+    changes, and coverage: a regimen offered where another edition is not encoded.
     """
     from hcc_asp.check import check as run_check
     from hcc_asp.render import check_text, to_json

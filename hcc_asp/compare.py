@@ -3,10 +3,12 @@
 All guideline files are part of one program, so one solve answers every guideline at once; this
 module lays the per-guideline entries of `recommend` next to each other. A *disagreement* is a
 regimen that one current edition offers (recommended or conditional) and another current edition
-does not (not recommended, or not mentioned at all). Contraindications come from the shared safety
-layer and are the same under every guideline. Superseded editions (``guideline_supersedes/2``) are
-shown, and where their answer differs from the edition that replaced it the cell is marked as an
-edition change rather than a disagreement.
+does not (not recommended, or not mentioned at all), both encoded for this patient: where an
+edition's statements for the patient's situation are not encoded (kb/scope.lp), its cell says so
+(``coverage``: ``not_encoded``) and takes no part in disagreements. Contraindications come from
+the shared safety layer and are the same under every guideline. Superseded editions
+(``guideline_supersedes/2``) are shown, and where their answer differs from the edition that
+replaced it (both encoded) the cell is marked as an edition change rather than a disagreement.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from clingo import Function
+
 from hcc_asp.engine import catalogue
 from hcc_asp.recommend import (
     FORMAT,
     derived_values,
+    not_encoded_of,
     notes_of,
     regimen_entries,
     resolve_guideline,
@@ -56,12 +61,21 @@ def _successor(columns: list[str], kb: Path | None) -> dict[str, str]:
     return found
 
 
-def _cell(entry: dict[str, Any] | None) -> dict[str, Any]:
+def _cell(entry: dict[str, Any] | None, not_encoded: bool) -> dict[str, Any]:
+    """One cell; ``coverage`` (additive) says whether the edition is encoded for this patient."""
+    coverage = "not_encoded" if not_encoded else "encoded"
     if entry is None:
-        return {"status": "not_mentioned", "recommendation": "", "evidence": "", "reason": ""}
+        return {
+            "status": "not_mentioned",
+            "coverage": coverage,
+            "recommendation": "",
+            "evidence": "",
+            "reason": "",
+        }
     evidence = entry["evidence"]
     return {
         "status": entry["status"],
+        "coverage": entry.get("coverage", coverage),
         "recommendation": entry["recommendation"],
         "evidence": evidence.get("label", ""),
         "reason": main_reason(entry),
@@ -80,15 +94,28 @@ def _explanation(regimen: str, cells: dict[str, dict[str, Any]], current: list[s
     refused = [
         f"{g} ({cells[g]['recommendation']}: {cells[g]['reason'].rstrip('.')})"
         for g in current
-        if cells[g]["status"] == "not_recommended"
+        if cells[g]["status"] == "not_recommended" and not _not_encoded(cells[g])
     ]
-    silent = [g for g in current if cells[g]["status"] == "not_mentioned"]
+    silent = [
+        g for g in current if cells[g]["status"] == "not_mentioned" and not _not_encoded(cells[g])
+    ]
+    gaps = [g for g in current if _not_encoded(cells[g])]
     parts = [f"{regimen}: offered by " + ", ".join(offered)]
     if refused:
         parts.append("not offered by " + "; ".join(refused))
     if silent:
         parts.append("not mentioned by " + ", ".join(silent))
+    if gaps:
+        parts.append("not encoded for this patient in " + ", ".join(gaps) + " (no verdict)")
     return "; ".join(parts) + "."
+
+
+def _not_encoded(cell: dict[str, Any]) -> bool:
+    """The edition's statements for this patient are not encoded (its "no" is not a verdict)."""
+    return cell["coverage"] == "not_encoded" and cell["status"] in (
+        "not_recommended",
+        "not_mentioned",
+    )
 
 
 def compare(
@@ -116,11 +143,14 @@ def compare(
         public: {e["regimen"]: e for e in regimen_entries(answer, atom[public], kb)}
         for public in columns
     }
+    outside = {public: not_encoded_of(answer, Function(atom[public])) for public in columns}
     mentioned = {r for entries in per_guideline.values() for r in entries}
     rows = []
     for regimen in (r.id for r in regimens(kb) if r.id in mentioned):
-        cells = {g: _cell(per_guideline[g].get(regimen)) for g in columns}
-        statuses = {cells[g]["status"] for g in current}
+        cells = {g: _cell(per_guideline[g].get(regimen), regimen in outside[g]) for g in columns}
+        # A disagreement is between encoded statements only: a "no" where an edition is not
+        # encoded for this patient is a difference of coverage, not of the guidelines.
+        statuses = {cells[g]["status"] for g in current if not _not_encoded(cells[g])}
         disagreement = bool(statuses & set(OFFERED)) and bool(
             statuses & {"not_recommended", "not_mentioned"}
         )
@@ -133,6 +163,8 @@ def compare(
             }
             for old, new in sorted(successor.items())
             if cells[old]["status"] != cells[new]["status"]
+            and not _not_encoded(cells[old])
+            and not _not_encoded(cells[new])
         ]
         rows.append(
             {

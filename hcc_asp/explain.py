@@ -471,6 +471,17 @@ def _document(
         if counterfactuals and status != "recommended"
         else []
     )
+    if status == "not_recommended" and explainer.atoms("not_encoded", 2, g=g, r=r):
+        # Not encoded is not "not offered" (kb/scope.lp): said first (recommend has the notes).
+        document["coverage"] = "not_encoded"
+        notes.append(
+            {
+                "code": "not_encoded",
+                "text": f"{document['guideline']} is not encoded for this patient's situation: "
+                "'not recommended' here is not the guideline's verdict (recommend's notes say "
+                "why).",
+            }
+        )
     if notes:
         document["notes"] = notes  # a draft edition says so in every answer
     document["derived"] = _derived(explainer, patient)

@@ -229,6 +229,19 @@ def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
     return {regimen: sorted(s, key=STATUS_ORDER.index) for regimen, s in found.items()}
 
 
+def not_encoded_of(answer: Answer, guideline: Symbol) -> set[str]:
+    """The regimens whose statements the edition does not encode for this patient (kb/scope.lp).
+
+    Only for regimens it does not offer (or never mentions): a "not offered" there is not the
+    guideline's verdict.
+    """
+    return {
+        atom.arguments[1].name
+        for atom in answer.get("not_encoded", 2)
+        if atom.arguments[0] == guideline
+    }
+
+
 def _evidence(rec: dict[str, Any]) -> dict[str, str]:
     evidence = dict(rec.get("evidence", {}))
     ordered = {k: evidence.pop(k) for k in ("type", "quality", "strength") if k in evidence}
@@ -329,6 +342,7 @@ def regimen_entries(
     cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
     lines = answer.get("line", 1)
     patient_line = lines[0].arguments[0].number if len(lines) == 1 else None
+    outside = not_encoded_of(answer, g)
 
     entries = []
     for regimen, status in statuses.items():
@@ -337,6 +351,9 @@ def regimen_entries(
         entry: dict[str, Any] = {
             "regimen": regimen,
             "status": status,
+            # Extension (README): whether the edition's statements for the patient's situation
+            # are encoded; "not_encoded" means its "not offered" is not the guideline's verdict.
+            "coverage": "not_encoded" if regimen in outside else "encoded",
             "recommendation": rec_id,
             "evidence": _evidence(rec),
             "sources": _sources(rec, regimen),

@@ -4,9 +4,13 @@ A golden case is a complete patient file whose leading comment states the clinic
 ``.expected`` file next to it with one line per pinned regimen::
 
     asco-2020 <regimen> <status> [missing=<key>] [reason=<code>] [action=<code>] [caution=<code>]
+        [coverage=<encoded|not_encoded>]
 
 Every token after the status must appear in that regimen's entry of ``recommend`` (``missing``
-among the missing keys, the others among the codes of reasons, actions and cautions). A line
+among the missing keys, the others among the codes of reasons, actions and cautions).
+``coverage`` pins the entry's coverage (kb/scope.lp); a ``not_recommended`` line without it means
+the guideline's encoded verdict, so its coverage must be ``encoded``: "not encoded" is not "not
+offered". A line
 ``asco-2020 note <code>`` pins a patient-level note instead; a line
 ``asco-2024 preference <first> [factor=<code>]`` pins the TKI ordering (``first`` is the drug
 ordered first, ``tie``, or ``none`` when the question does not arise) and factors that hold.
@@ -68,7 +72,9 @@ def read_expected(path: Path) -> list[Expectation]:
         tokens = []
         for token in rest:
             kind, sep, value = token.partition("=")
-            assert sep and kind in {"missing", *ENTRY_FIELDS}, f"{path.name}:{number}: {token!r}"
+            assert sep and kind in {"missing", "coverage", *ENTRY_FIELDS}, (
+                f"{path.name}:{number}: {token!r}"
+            )
             tokens.append((kind, value))
         expectations.append(Expectation(number, guideline, subject, third, tokens))
     assert expectations, f"{path.name}: no expectations"
@@ -126,7 +132,16 @@ def test_golden_case(case: Path) -> None:
                 f"(reasons {[r['code'] for r in entry['reasons']]}, missing {entry['missing']}, "
                 f"actions {[a['code'] for a in entry['actions']]})"
             )
+        coverage = dict(expected.tokens).get(
+            "coverage", "encoded" if expected.status == "not_recommended" else None
+        )
+        if coverage is not None and entry["coverage"] != coverage:
+            failures.append(
+                f"{where}: {expected.regimen} coverage is {entry['coverage']}, expected {coverage}"
+            )
         for kind, value in expected.tokens:
+            if kind == "coverage":
+                continue
             found = (
                 entry["missing"]
                 if kind == "missing"

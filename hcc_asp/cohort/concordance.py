@@ -8,8 +8,9 @@ the decision (the line the given regimen was started at) and classifies, per gui
   reasons (the same as `recommend`; `hcc-asp why-not` gives the full derivation);
 - ``not_assessable``: no given regimen is recorded (``missing: ["given"]``), or the regimen is
   ``conditional`` (``missing`` lists the unknown keys, ``actions`` what had to be done first), or
-  the guideline does not mention the regimen (``why_not`` says so: not encoded is not "not
-  offered").
+  the guideline does not mention the regimen, or does not offer it where the edition is not
+  encoded for the patient (``coverage``: ``not_encoded``; ``why_not`` says so: not encoded is not
+  "not offered").
 
 Where the regimen given is recorded: the patient file's ``given`` key; when it is absent, a last
 prior line with ``outcome: ongoing`` (what an active FHIR MedicationRequest becomes) is the
@@ -74,6 +75,15 @@ def classify(document: dict[str, Any], given: str | None) -> dict[str, Any]:
     result["recommendation"] = entry["recommendation"] or None
     if status == "recommended":
         result["concordance"] = "concordant"
+    elif status == "not_recommended" and entry.get("coverage") == "not_encoded":
+        # The edition is not encoded for this patient's line or population (kb/scope.lp).
+        result["why_not"] = [
+            {
+                "code": "not_encoded",
+                "text": f"The guideline edition is not encoded for this patient's situation: "
+                f"{given} not assessed (not encoded is not 'not offered').",
+            }
+        ]
     elif status == "conditional":
         result["missing"] = list(entry["missing"])
         result["actions"] = [dict(a) for a in entry["actions"]]

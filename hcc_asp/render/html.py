@@ -35,6 +35,7 @@ from hcc_asp.render.words import (
     measure_words,
     provenance_groups,
     regimen_name,
+    shown_status,
     status_groups,
     value_words,
 )
@@ -69,6 +70,7 @@ def environment() -> jinja2.Environment:
         is_unconfirmed=is_unconfirmed,
         main_reason=main_reason_words,
         cell_words=CELL_WORDS,
+        shown_status=shown_status,
     )
     return env
 

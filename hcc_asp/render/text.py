@@ -21,6 +21,7 @@ from hcc_asp.render.words import (
     provenance_groups,
     regimen_name,
     scores_line,
+    shown_status,
     status_groups,
 )
 
@@ -95,6 +96,11 @@ def recommend_text(
                 what = f"{rec}{mark}: {words}" + (f" ({trials})" if trials else "")
                 if status == "conditional":
                     what += f"; {main_reason_words(entry)}"
+            elif status == "not_encoded":
+                reason = main_reason_words(entry)
+                what = "NOT ENCODED here" + (
+                    f" (nearest encoded statement: {reason.rstrip('.')})" if reason else ""
+                )
             else:
                 what = main_reason_words(entry)
             out.extend(_column(name, width, what))
@@ -381,6 +387,8 @@ WHY_IT_MATTERS = {
     "provenance": "a clinician cannot verify what the sources did not confirm",
     "disagreement": "guidelines a clinician reads side by side give this patient different answers",
     "edition_change": "a patient's answer changed between two editions of one guideline",
+    "coverage": "one guideline offers what another edition does not encode for this patient: "
+    "not a disagreement, but that edition's verdict cannot be read from the KB",
 }
 
 
@@ -456,8 +464,8 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
         cells = []
         for column in columns:
             cell = row["cells"][column]
-            word = CELL_WORDS[cell["status"]]
-            text = f"{word} {cell['recommendation']}".strip() if word != "-" else "-"
+            word = CELL_WORDS[shown_status(cell)]
+            text = f"{word} {cell['recommendation']}".strip() if word not in ("-", "n/e") else word
             changed = any(c["from"] == column for c in row["edition_changes"])
             text = _clip(text, width - 2) + ("*" if changed else "")
             cells.append(f"{text:<{width}}")
@@ -467,8 +475,9 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
     out.extend(
         _wrapped(
             "yes = recommended, if = conditional (data or an action first), no = not "
-            "recommended, CI = contraindicated, - = not mentioned; ! = current editions "
-            "disagree; * = changed in the next edition",
+            "recommended, CI = contraindicated, - = not mentioned, n/e = not encoded (the "
+            "edition's statements for this patient are not in the KB: not its verdict); ! = "
+            "current editions disagree (encoded statements only); * = changed in the next edition",
             indent="",
         )
     )

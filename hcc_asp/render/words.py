@@ -15,6 +15,8 @@ STATUS_HEADINGS = {
     "recommended": "Offered now",
     "conditional": "Conditional: learn or do first",
     "not_recommended": "Not offered",
+    "not_encoded": "Not encoded for this patient (the guideline's statements here are not in the "
+    "KB: not its verdict)",
     "contraindicated": "Contraindicated",
 }
 #: Status words in running text.
@@ -24,6 +26,7 @@ STATUS_WORDS = {
     "not_recommended": "not recommended",
     "contraindicated": "contraindicated",
     "not_mentioned": "not mentioned",
+    "not_encoded": "not encoded",
 }
 #: Unit suffixes of patient-file keys (spec/patient.md) and how a clinician writes them.
 UNITS = (
@@ -42,17 +45,35 @@ ACRONYMS = {"inr": "INR", "afp": "AFP", "ecog": "ECOG", "gi": "GI", "hbv": "HBV"
 BODIES = {"asco": "ASCO", "esmo": "ESMO", "aasld": "AASLD", "nccn": "NCCN", "bclc": "BCLC"}
 
 
+def shown_status(item: dict[str, Any]) -> str:
+    """The status a reader sees: ``not_encoded`` where the edition is not encoded, else the status.
+
+    ``not_encoded`` is for a regimen (or compare cell) the edition does not offer where its
+    statements are not encoded (``coverage``). A "not offered" outside the edition's encoded
+    scope is not the guideline's verdict, so it is never shown as "no" (kb/scope.lp).
+    """
+    status = str(item["status"])
+    if item.get("coverage") == "not_encoded" and status in ("not_recommended", "not_mentioned"):
+        return "not_encoded"
+    return status
+
+
 def status_groups(entries: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """(status, heading, entries) in reading order; a status added later gets its own group."""
+    """(status, heading, entries) in reading order; a status added later gets its own group.
+
+    Regimens not offered where the edition is not encoded get a group of their own (not_encoded),
+    after the regimens the guideline does not offer; an empty not_encoded group is left out.
+    """
     statuses = list(STATUS_HEADINGS)
-    statuses += sorted({e["status"] for e in entries} - set(statuses))
+    statuses += sorted({shown_status(e) for e in entries} - set(statuses))
     return [
         (
             status,
             STATUS_HEADINGS.get(status, status.replace("_", " ").capitalize()),
-            [e for e in entries if e["status"] == status],
+            [e for e in entries if shown_status(e) == status],
         )
         for status in statuses
+        if status != "not_encoded" or any(shown_status(e) == status for e in entries)
     ]
 
 
@@ -234,4 +255,5 @@ CELL_WORDS = {
     "not_recommended": "no",
     "contraindicated": "CI",
     "not_mentioned": "-",
+    "not_encoded": "n/e",
 }

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from hcc_asp.render import main_reason
-from hcc_asp.render.words import components_words, evidence_words, scores_line
+from hcc_asp.render.words import (
+    CELL_WORDS,
+    components_words,
+    evidence_words,
+    scores_line,
+    shown_status,
+)
 from hcc_asp.service.models import (
     SUMMARY_LIMIT,
     Action,
@@ -170,6 +176,11 @@ _SECTIONS = (
     ("conditional", "Offered once done or known"),
     ("contraindicated", "Contraindicated"),
     ("not_recommended", "Not offered now"),
+    (
+        "not_encoded",
+        "Not encoded for this patient (the guideline's statements here are not in the KB: "
+        "not its verdict)",
+    ),
 )
 
 
@@ -211,7 +222,7 @@ def recommend_detail(
     """The markdown detail of a guideline card: every regimen by status, then the patient data."""
     lines = [f"**{guideline.label}** · {_derived_line(document)}", ""]
     for status, title in _SECTIONS:
-        entries = [e for e in document["regimens"] if e["status"] == status]
+        entries = [e for e in document["regimens"] if shown_status(e) == status]
         if entries:
             lines.append(f"**{title}**")
             for entry in entries:
@@ -357,18 +368,12 @@ def compare_card(
     lines.append("")
     lines.append("| regimen | " + " | ".join(document["guidelines"]) + " |")
     lines.append("| --- |" + " --- |" * len(document["guidelines"]))
-    short = {
-        "recommended": "yes",
-        "conditional": "if",
-        "not_recommended": "no",
-        "contraindicated": "CI",
-        "not_mentioned": "-",
-    }
     for row in document["regimens"]:
         cells = []
         for g in document["guidelines"]:
             cell = row["cells"].get(g, {})
-            status = short.get(cell.get("status", ""), cell.get("status", "?"))
+            shown = shown_status(cell) if "status" in cell else "?"
+            status = CELL_WORDS.get(shown, shown)
             rec = f" {cell['recommendation']}" if cell.get("recommendation") else ""
             cells.append(status + rec)
         mark = " !" if row.get("disagreement") else ""
@@ -384,7 +389,7 @@ def compare_card(
         [
             "",
             "yes offered · if conditional · no not offered · CI contraindicated · "
-            '- not mentioned (not encoded is not "not offered")',
+            '- not mentioned · n/e not encoded (not encoded is not "not offered")',
             "",
             _FOOTER,
         ]
@@ -472,6 +477,20 @@ def order_card(
             f"{label}, as encoded here, says nothing about {name}. That is not a recommendation "
             "against it: the order was not checked."
         )
+    elif shown_status(entry) == "not_encoded":
+        # The edition is not encoded for this patient's line or population (kb/scope.lp).
+        indicator = "info"
+        summary = first_fitting(
+            [
+                f"{label} is not encoded for this patient: {plain_name(name)} was not checked",
+                f"{label} not encoded here: no check was made",
+            ]
+        )
+        lines.append(
+            f"{label}'s statements for this patient's situation are not encoded here, so it "
+            f"not offering {name} is not a recommendation against it: the order was not checked."
+        )
+        lines.extend(f"Note: {note['text']}" for note in document.get("notes", []))
     else:
         status = entry["status"]
         reason = main_reason(entry)
