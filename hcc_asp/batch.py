@@ -293,7 +293,17 @@ def _shown(symbol: Symbol) -> tuple[int, int, Symbol]:
     """
     patient, kind, atom = symbol.arguments
     p, k = _NUMBERS.get(patient), _NUMBERS.get(kind)
-    return p if p is not None else patient.number, k if k is not None else kind.number, atom
+    return p if p is not None else patient.number, k if k is not None else kind.number, _one(atom)
+
+
+@lru_cache(maxsize=SHOWN_CACHE_SIZE)
+def _one(atom: Symbol) -> Symbol:
+    """One Python object per distinct atom.
+
+    A look-up by an atom (a sort by rank, the documents' per-atom caches) then finds its key by
+    identity, without a clingo equality call.
+    """
+    return atom
 
 
 def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[Answer]:

@@ -330,7 +330,7 @@ def regimen_entries(
         table: dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]] = defaultdict(list)
         for atom in answer.get(name, arity):
             guideline, regimen, arguments = _per_regimen(atom)
-            if guideline == g:
+            if guideline == guideline_atom:
                 table[regimen].append((atom, arguments))
         return table
 
@@ -348,6 +348,10 @@ def regimen_entries(
     for regimen, status in statuses.items():
         rec_id = selected.get(regimen, "")
         rec = cat.recs.get((guideline_atom, rec_id), {})
+        parts = ("rec_parts", guideline_atom, rec_id, regimen)
+        if parts not in cat.memo:  # the same for every patient: built once per catalogue
+            cat.memo[parts] = (_evidence(rec), _sources(rec, regimen))
+        evidence, sources = cat.memo[parts]
         entry: dict[str, Any] = {
             "regimen": regimen,
             "status": status,
@@ -355,8 +359,8 @@ def regimen_entries(
             # are encoded; "not_encoded" means its "not offered" is not the guideline's verdict.
             "coverage": "not_encoded" if regimen in outside else "encoded",
             "recommendation": rec_id,
-            "evidence": _evidence(rec),
-            "sources": _sources(rec, regimen),
+            "evidence": dict(evidence),
+            "sources": list(sources),
             "reasons": [],
             "missing": sorted({key_text(args[2]) for _, args in missing.get(regimen, [])}),
             "actions": [
@@ -384,9 +388,12 @@ def regimen_entries(
                 line_conditions[rec_label] = condition
             entry["reasons"].append(reason)
         if status == "not_recommended":
-            other_lines = other_lines_reason(
-                cat, guideline_atom, regimen, patient_line, line_conditions
-            )
+            words = ("other_lines", guideline_atom, regimen, patient_line, *line_conditions.items())
+            if words not in cat.memo:  # the same for every patient with these conditions
+                cat.memo[words] = other_lines_reason(
+                    cat, guideline_atom, regimen, patient_line, line_conditions
+                )
+            other_lines = cat.memo[words]
             if other_lines:
                 entry["reasons"].insert(
                     0,
@@ -411,13 +418,14 @@ def regimen_entries(
 
 
 @lru_cache(maxsize=1 << 15)
-def _per_regimen(atom: Symbol) -> tuple[Symbol, str, tuple[Symbol, ...]]:
-    """``name(Guideline, Regimen, ...)`` as its guideline, regimen name and arguments.
+def _per_regimen(atom: Symbol) -> tuple[str, str, tuple[Symbol, ...]]:
+    """``name(Guideline, Regimen, ...)`` as its guideline's text, regimen name and arguments.
 
-    Read once per process for each distinct atom (see ``hcc_asp.engine.arguments_of``).
+    Read once per process for each distinct atom (see ``hcc_asp.engine.arguments_of``). The
+    guideline's text equals a guideline atom's name exactly when the term is that constant.
     """
     arguments = arguments_of(atom)
-    return arguments[0], name_of(arguments[1]), arguments
+    return str(arguments[0]), name_of(arguments[1]), arguments
 
 
 @lru_cache(maxsize=1 << 12)

@@ -8,8 +8,17 @@ what is missing. Every bad record is named (file:line) and the others still run.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import re
 import shutil
+import struct
+import subprocess
+import sys
+import termios
+import threading
 from pathlib import Path
 
 import pytest
@@ -270,3 +279,55 @@ def test_the_html_audit_shows_a_bar_per_guideline_in_a_real_browser(
         assert "e-broken.yaml" in page.locator("#rejected").inner_text()
         assert problems == [] and requests == [page_file.as_uri()]
         browser.close()
+
+
+def _drain(fd: int, into: bytearray) -> None:
+    """Read a pseudo-terminal until its last writer closes it (Linux then raises EIO)."""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        into.extend(chunk)
+
+
+def test_the_audit_progress_bar_is_drawn_on_a_terminal_and_absent_from_a_pipe(
+    cohort: Path,
+) -> None:
+    """The real CLI in a subprocess: its stderr once a pseudo-terminal, once a pipe.
+
+    On the terminal rich draws the bar (cursor control, "N records") and erases it; on a pipe
+    stderr holds only the error line of the bad record. stdout is a pipe both times and gets the
+    same bytes: the bar never leaks into the output.
+    """
+    command = [sys.executable, "-m", "hcc_asp", "audit", str(cohort), "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "CI")}
+    env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
+    piped = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=120
+    )
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    terminal = bytearray()
+    reader = threading.Thread(target=_drain, args=(master, terminal))
+    try:
+        with subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env
+        ) as process:
+            os.close(slave)
+            reader.start()
+            stdout, _ = process.communicate(timeout=120)
+        reader.join(timeout=10)
+    finally:
+        os.close(master)
+
+    assert piped.returncode == process.returncode == 3  # e-broken.yaml is rejected
+    assert stdout == piped.stdout and json.loads(stdout)["records"] == 5
+    assert re.search(rb"\d+ records", terminal), terminal  # the bar's own column
+    assert b"\x1b[" in terminal  # drawn with cursor control, then erased (transient)
+    assert b"e-broken.yaml" in terminal  # the error line still reaches the terminal
+    assert b"\x1b" not in piped.stderr and not re.search(rb"\d+ records", piped.stderr)
+    assert [line.split(":")[0] for line in piped.stderr.decode().splitlines()] == ["error"]
