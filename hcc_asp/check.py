@@ -51,10 +51,13 @@ SEVERITY = {
     "disagreement": "info",
     "edition_change": "info",
     "coverage": "info",
+    "scope": "warning",
 }
 #: The atom an integrity constraint of the KB derives instead, so that `check` can find a patient
 #: for whom the KB has no answer (the ``no_answer`` finding) rather than silently lose that patient.
 NO_ANSWER = "_check_no_answer"
+#: The values of each scope dimension an edition declares (kb/scope.lp), in words.
+SCOPE_VALUES = {"line": "1-4", "child_pugh": "A, B, C", "ecog": "0-4"}
 #: Findings between guidelines: only when every guideline is checked (`--guideline all`).
 ACROSS = ("disagreement", "edition_change", "coverage")
 #: Internal patient-file keys left out of the space: they cannot move a decision.
@@ -874,6 +877,28 @@ def _describe(
                 | set(located.rec_rules.get((detail.arguments[0].name, regimen), []))
             ),
         )
+    if kind == "scope":
+        if detail.match("undeclared", 1):
+            dimension = detail.arguments[0].name
+            text = (
+                f"{name} does not declare its scope for every value of {dimension} "
+                f"({SCOPE_VALUES.get(dimension, '')}): what it does not offer there reads as its "
+                "verdict. Add scope/4 facts (kb/scope.lp; encoded, no_recommendation, partial or "
+                "not_encoded)."
+            )
+        elif detail.match("no_note", 2):
+            dimension, value = detail.arguments
+            text = (
+                f"{name} is not fully encoded for {dimension} {value} but names no scope_note/4 "
+                "there: the patient would not be told."
+            )
+        else:
+            dimension, value = detail.arguments
+            text = (
+                f"{name} is partial for {dimension} {value} but lists neither scope_only/4 nor "
+                "scope_except/4."
+            )
+        return text, []
     if kind == "coverage":
         if detail.match("not_encoded_by", 1):
             other = public.get(detail.arguments[0].name, detail.arguments[0].name)

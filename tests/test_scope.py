@@ -8,6 +8,8 @@ reports a difference with such an edition as ``coverage``, never as ``disagreeme
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import clingo
@@ -207,3 +209,42 @@ def test_why_not_says_first_that_the_edition_is_not_encoded_there():
     assert document["notes"][0]["code"] == "not_encoded"
     inside = explain(patient(FIRST_LINE), "lenvatinib", "esmo-2025", None, False)
     assert "coverage" not in inside and "notes" not in inside
+
+
+def test_check_warns_about_an_edition_that_does_not_declare_its_scope(tmp_path):
+    from test_authoring import DEMO_FILE, guide_block, kb_copy, run
+
+    copy = kb_copy(tmp_path, {DEMO_FILE: guide_block("kb/guidelines/demo-2026.lp")}, ("nccn-2021",))
+    result = run("check", "-g", "demo-2026", "--kb", str(copy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    scope = [f for f in json.loads(result.output)["findings"] if f["kind"] == "scope"]
+    assert sorted(f["text"].split(" of ")[1].split()[0] for f in scope) == [
+        "child_pugh",
+        "ecog",
+        "line",
+    ]
+    assert {f["severity"] for f in scope} == {"warning"}
+    shipped = run("check", "-g", "nccn-2021", "--kb", str(copy), "--format", "json")
+    assert not [f for f in json.loads(shipped.output)["findings"] if f["kind"] == "scope"]
+
+
+def test_every_coverage_witness_reproduces_its_finding():
+    """A sample of coverage findings: the witness is offered by one, not encoded by the other."""
+    from test_guidelines import checked_all
+
+    coverage = [f for f in checked_all()["findings"] if f["kind"] == "coverage"]
+    for finding in coverage[::8]:
+        (regimen,) = finding["regimens"]
+        text = finding["text"]
+        if text.startswith("At line"):
+            offering, gap = re.search(
+                r", (\S+) offers .* where (\S+) is not encoded", text
+            ).groups()
+        else:
+            offering = finding["guideline"]
+            gap = re.search(r"for whom (\S+) is not encoded", text).group(1)
+        witness = patient_from_data(finding["witness"], "witness")
+        document = compare(witness, [offering, gap], include_drafts=True)
+        row = next(r for r in document["regimens"] if r["regimen"] == regimen)
+        assert row["cells"][offering]["status"] in ("recommended", "conditional"), text
+        assert row["cells"][gap]["coverage"] == "not_encoded", text

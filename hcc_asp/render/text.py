@@ -387,6 +387,8 @@ WHY_IT_MATTERS = {
     "provenance": "a clinician cannot verify what the sources did not confirm",
     "disagreement": "guidelines a clinician reads side by side give this patient different answers",
     "edition_change": "a patient's answer changed between two editions of one guideline",
+    "scope": "an edition that does not say what it encodes lets 'not encoded' pass for 'not "
+    "offered'",
     "coverage": "one guideline offers what another edition does not encode for this patient: "
     "not a disagreement, but that edition's verdict cannot be read from the KB",
 }
