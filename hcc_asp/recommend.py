@@ -380,13 +380,13 @@ def regimen_entries(
             )
         line_conditions: dict[str, Symbol] = {}
         # The group is sorted (Answer.get): its order is the atoms' order, the selected rec first.
-        found = reasons.get(regimen, [])
-        for _, args in sorted(found, key=lambda item: _string(item[1][2]) != rec_id):
-            rec_label, condition = _string(args[2]), args[3]
-            reason, line_condition = _unmet_reason(cat, guideline_atom, rec_label, condition)
+        unmet = [_unmet_reason(cat, guideline_atom, atom) for atom, _ in reasons.get(regimen, [])]
+        for rec_label, condition, reason, line_condition in sorted(
+            unmet, key=lambda item: item[0] != rec_id
+        ):
             if line_condition:
                 line_conditions[rec_label] = condition
-            entry["reasons"].append(reason)
+            entry["reasons"].append(dict(reason))
         if status == "not_recommended":
             words = ("other_lines", guideline_atom, regimen, patient_line, *line_conditions.items())
             if words not in cat.memo:  # the same for every patient with these conditions
@@ -435,16 +435,18 @@ def _string(symbol: Symbol) -> str:
 
 
 def _unmet_reason(
-    cat: Catalogue, guideline_atom: str, rec_label: str, condition: Symbol
-) -> tuple[dict[str, str], bool]:
-    """The reason entry of a rec's unmet condition, and whether it is an unmet line condition.
+    cat: Catalogue, guideline_atom: str, atom: Symbol
+) -> tuple[str, Symbol, dict[str, str], bool]:
+    """A ``reason(G, Regimen, Rec, Condition)`` atom, read once per catalogue.
 
-    The same for every patient (an excluding condition is not a line condition): built once per
-    catalogue.
+    Its rec, its condition, the reason entry (the same for every patient; the caller copies it)
+    and whether the condition is an unmet line condition (not an exclusion).
     """
-    key = ("unmet_reason", guideline_atom, rec_label, condition)
+    key = ("unmet_reason", atom)
     memo = cat.memo.get(key)
     if memo is None:
+        arguments = arguments_of(atom)
+        rec_label, condition = _string(arguments[2]), arguments[3]
         excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get("excludes", [])
         label = condition_label(cat, condition)
         # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
@@ -458,9 +460,9 @@ def _unmet_reason(
             else f"Rec {rec_label} requires {label}: not met.",
             "recommendation": rec_label,
         }
-        memo = cat.memo[key] = (reason, condition.name in LINE_CONDITIONS and not excluded)
-    reason, line_condition = memo
-    return dict(reason), line_condition
+        line_condition = condition.name in LINE_CONDITIONS and not excluded
+        memo = cat.memo[key] = (rec_label, condition, reason, line_condition)
+    return memo
 
 
 def draft_notes(cat: Catalogue, guideline_atom: str) -> list[dict[str, str]]:
