@@ -109,6 +109,7 @@ class Explainer:
         self._fired: dict[Symbol, list[Sequence[Symbol]]] = defaultdict(list)
         self._shadows: dict[str, list[Symbol]] = defaultdict(list)
         self._supports: dict[Symbol, list[Support]] = {}
+        self._prefixes: dict[tuple[str, int, int], dict[tuple[Symbol, ...], list[Symbol]]] = {}
         self._order = _rule_order(program)
         by_name: dict[str, list[Symbol]] = defaultdict(list)
         true: list[Symbol] = []
@@ -299,12 +300,22 @@ class Explainer:
         return unique
 
     def atoms(self, name: str, arity: int, **fixed: Symbol) -> list[Symbol]:
-        """True atoms of name/arity whose leading arguments equal the given ones (positionally)."""
-        values = list(fixed.values())
+        """True atoms of name/arity whose leading arguments equal the given ones (positionally).
+
+        Each group is indexed once by its leading arguments: a document asks the same predicates
+        for several recommendations, and reading an atom's arguments is a call into clingo.
+        """
+        values = tuple(fixed.values())
         group = self.answer.get(name, arity)
         if not values:
             return list(group)
-        return [a for a in group if a.arguments[: len(values)] == values]
+        key = (name, arity, len(values))
+        index = self._prefixes.get(key)
+        if index is None:
+            index = self._prefixes[key] = defaultdict(list)
+            for atom in group:  # sorted, so each list keeps the group's order
+                index[tuple(atom.arguments[: len(values)])].append(atom)
+        return list(index.get(values, ()))
 
 
 _ORDERS: dict[int, tuple[Compiled, dict[str, int]]] = {}
