@@ -123,6 +123,8 @@ class Catalogue:
     rec_regimens: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     condition_label: dict[Symbol, str] = field(default_factory=dict)
     condition_code: dict[Symbol, str] = field(default_factory=dict)
+    #: what each condition is about: line | alternative | population (kb/conditions.lp)
+    condition_kind: dict[Symbol, str] = field(default_factory=dict)
     action_text: dict[str, str] = field(default_factory=dict)
     note_text: dict[str, str] = field(default_factory=dict)
     qualifying_text: dict[str, str] = field(default_factory=dict)
@@ -171,6 +173,7 @@ def _encode_catalogue(cat: Catalogue) -> dict[str, Any]:
     ]
     data["condition_label"] = [[str(k), v] for k, v in cat.condition_label.items()]
     data["condition_code"] = [[str(k), v] for k, v in cat.condition_code.items()]
+    data["condition_kind"] = [[str(k), v] for k, v in cat.condition_kind.items()]
     data["safety"] = {
         code: {**entry, "condition": str(entry["condition"])} if "condition" in entry else entry
         for code, entry in cat.safety.items()
@@ -192,6 +195,7 @@ def _decode_catalogue(data: dict[str, Any], kb: Path | None) -> Catalogue:
         cat.recs[(g, rec_id)] = rec
     cat.condition_label = {term(k): v for k, v in data["condition_label"]}
     cat.condition_code = {term(k): v for k, v in data["condition_code"]}
+    cat.condition_kind = {term(k): v for k, v in data["condition_kind"]}
     for table in ("safety", "preference"):
         entries = data[table]
         for entry in entries.values():
@@ -283,6 +287,8 @@ def build_catalogue(kb: Path | None = None) -> Catalogue:
             cat.condition_label[args[0]] = args[1].string
         elif name == "condition_code":
             cat.condition_code[args[0]] = _text(args[1])
+        elif name == "condition_kind" and len(args) == 2:
+            cat.condition_kind[args[0]] = args[1].name
         elif name == "action_text":
             cat.action_text[args[0].name] = args[1].string
         elif name == "note_text":

@@ -256,8 +256,11 @@ def _sources(rec: dict[str, Any], regimen: str) -> list[str]:
     return sorted(set(trials), key=trials.index)
 
 
-#: The line-of-therapy condition terms (kb/decision.lp ``_line_condition``).
-LINE_CONDITIONS = ("line", "line_at_least", "line_at_most")
+#: Order of a recommendation's unmet conditions by their kind (kb/conditions.lp condition_kind/2):
+#: the line, then the patient's population, then another regimen being an option. The first reason
+#: of a regimen not offered is thus what keeps this patient out of the recommendation's population
+#: before "the ICI combinations are options" (issue 9, point 10).
+KIND_ORDER = ("line", "population", "alternative")
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
 
@@ -273,6 +276,11 @@ def _line_span(condition: Symbol) -> tuple[int, float, str]:
     if condition.name == "line_at_most":
         return 1, n, f"up to {_ordinal(n)} line"
     return n, n, f"{_ordinal(n)} line"
+
+
+def _kind_rank(cat: Catalogue, condition: Symbol) -> int:
+    """Where a condition's kind comes in KIND_ORDER (a condition without a kind: population)."""
+    return KIND_ORDER.index(cat.condition_kind.get(condition, "population"))
 
 
 def other_lines_reason(
@@ -379,10 +387,12 @@ def regimen_entries(
                 }
             )
         line_conditions: dict[str, Symbol] = {}
-        # The group is sorted (Answer.get): its order is the atoms' order, the selected rec first.
+        # The group is sorted (Answer.get): its order is the atoms' order. The selected rec's
+        # reasons come first, each rec's by condition kind (line, population, alternative), then
+        # in that order (a stable sort).
         unmet = [_unmet_reason(cat, guideline_atom, atom) for atom, _ in reasons.get(regimen, [])]
-        for rec_label, condition, reason, line_condition in sorted(
-            unmet, key=lambda item: item[0] != rec_id
+        for rec_label, condition, reason, line_condition, _ in sorted(
+            unmet, key=lambda item: (item[0] != rec_id, item[0], item[4])
         ):
             if line_condition:
                 line_conditions[rec_label] = condition
@@ -436,11 +446,12 @@ def _string(symbol: Symbol) -> str:
 
 def _unmet_reason(
     cat: Catalogue, guideline_atom: str, atom: Symbol
-) -> tuple[str, Symbol, dict[str, str], bool]:
+) -> tuple[str, Symbol, dict[str, str], bool, int]:
     """A ``reason(G, Regimen, Rec, Condition)`` atom, read once per catalogue.
 
-    Its rec, its condition, the reason entry (the same for every patient; the caller copies it)
-    and whether the condition is an unmet line condition (not an exclusion).
+    Its rec, its condition, the reason entry (the same for every patient; the caller copies it),
+    whether the condition is an unmet line condition (not an exclusion) and where its kind comes
+    in KIND_ORDER.
     """
     key = ("unmet_reason", atom)
     memo = cat.memo.get(key)
@@ -460,8 +471,9 @@ def _unmet_reason(
             else f"Rec {rec_label} requires {label}: not met.",
             "recommendation": rec_label,
         }
-        line_condition = condition.name in LINE_CONDITIONS and not excluded
-        memo = cat.memo[key] = (rec_label, condition, reason, line_condition)
+        line_condition = cat.condition_kind.get(condition) == "line" and not excluded
+        kind = _kind_rank(cat, condition)
+        memo = cat.memo[key] = (rec_label, condition, reason, line_condition, kind)
     return memo
 
 

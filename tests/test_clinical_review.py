@@ -36,6 +36,66 @@ def test_first_line_sorafenib_main_reason_is_that_the_combinations_are_options()
     assert not any("third-line" in r["text"] for r in sorafenib["reasons"][:2])
 
 
+def test_aasld_first_line_sorafenib_main_reason_names_the_ici_combinations():
+    # 1L-TKI (two alternative conditions unmet) is this patient's line and population; the
+    # autoimmune rec (one population condition unmet) is not, whatever the counts (issue 9).
+    case = "aasld-2023-first-line-sorafenib-main-reason-names-the-ici-combinations"
+    found = entries(case, "aasld-2023")
+    for regimen in ("sorafenib", "lenvatinib"):
+        entry = found[regimen]
+        assert entry["status"] == "not_recommended"
+        assert entry["recommendation"] == "1L-TKI"
+        assert entry["sources"] == (["SHARP"] if regimen == "sorafenib" else ["REFLECT"])
+        assert [r["text"] for r in entry["reasons"][:2]] == [
+            "atezolizumab + bevacizumab is an option "
+            "(Rec 1L-TKI is for when it is contraindicated or unavailable).",
+            "durvalumab + tremelimumab is an option "
+            "(Rec 1L-TKI is for when it is contraindicated or unavailable).",
+        ]
+        # The autoimmune rec's condition is still listed, after the patient's own rec.
+        assert entry["reasons"][2]["recommendation"] == "1L-TKI-autoimmune"
+
+
+def test_aasld_autoimmune_rec_stays_shown_for_a_patient_with_an_autoimmune_disorder():
+    # Just misses: with an autoimmune history the autoimmune rec is the patient's population; both
+    # TKI recs fail the systemic setting, and 1L-TKI's "the ICI combinations are options" is not
+    # the main reason.
+    case = "aasld-2023-autoimmune-bclc-b-sorafenib-main-reason-from-the-autoimmune-rec"
+    sorafenib = entries(case, "aasld-2023")["sorafenib"]
+    assert sorafenib["recommendation"] == "1L-TKI-autoimmune"
+    assert sorafenib["reasons"][0]["code"] == "systemic_setting"
+    assert sorafenib["reasons"][0]["recommendation"] == "1L-TKI-autoimmune"
+
+
+def test_main_reason_of_a_recommendation_is_its_population_before_the_alternatives():
+    # Within the shown rec, a failing population condition (ESMO 2021 1L-c excludes main portal
+    # vein invasion) comes before "atezolizumab + bevacizumab is an option".
+    case = "caution-durva-treme-main-portal-vein-invasion-himalaya-exclusion"
+    lenvatinib = entries(case, "esmo-2021")["lenvatinib"]
+    assert lenvatinib["recommendation"] == "1L-c"
+    assert lenvatinib["reasons"][0]["text"] == (
+        "Rec 1L-c does not apply with main portal vein invasion (Vp4)."
+    )
+
+
+def test_decompensated_child_pugh_a_atezo_bev_main_reason_is_decompensation():
+    # NCCN 2023: 1L-preferred (Child-Pugh A, met; decompensation excludes) is closer to a Child-Pugh
+    # A6 patient with overt encephalopathy than 1L-certain-B ("requires Child-Pugh class B").
+    case = "overt-encephalopathy-child-pugh-a6-no-regimen-recommended"
+    atezo_bev = entries(case, "nccn-2023")["atezolizumab_bevacizumab"]
+    assert atezo_bev["recommendation"] == "1L-preferred"
+    assert atezo_bev["reasons"][0]["code"] == "liver_decompensated"
+
+
+def test_second_line_after_sorafenib_intolerance_asco_2020_shows_the_post_sorafenib_rec():
+    # ASCO 2020: 2.1 (after atezo+bev) and 2.2 (after sorafenib/lenvatinib) each miss one population
+    # condition; 2.2 matches more of the patient's situation, so its tolerance condition is shown.
+    case = "second-line-regorafenib-after-sorafenib-intolerance-main-reason-is-tolerance"
+    regorafenib = entries(case, "asco-2020")["regorafenib"]
+    assert regorafenib["recommendation"] == "2.2"
+    assert regorafenib["reasons"][0]["code"] == "sorafenib_tolerated"
+
+
 def test_first_line_cabozantinib_is_recommended_only_after_prior_systemic_therapy():
     case = "first-line-cabozantinib-regorafenib-recommended-only-after-prior-therapy"
     found = entries(case, "asco-2024")
@@ -44,7 +104,7 @@ def test_first_line_cabozantinib_is_recommended_only_after_prior_systemic_therap
         "text": "Cabozantinib is recommended by ASCO 2024 only after prior systemic therapy "
         "(second line: Rec 2.1, 2.2, 2.3; third line: Rec third-line); "
         "this patient is at first line.",
-        "recommendation": "third-line",
+        "recommendation": "2.1",  # the nearest line's recommendation (second line), then label
     }
     # Regorafenib's third-line rec also needs tolerated sorafenib: that is not the main reason.
     assert found["regorafenib"]["reasons"][0]["text"] == (
