@@ -887,13 +887,13 @@ def _describe(
                 "not_encoded)."
             )
         elif detail.match("no_note", 2):
-            dimension, value = detail.arguments
+            dimension, value = (str(term) for term in detail.arguments)
             text = (
                 f"{name} is not fully encoded for {dimension} {value} but names no scope_note/4 "
                 "there: the patient would not be told."
             )
         else:
-            dimension, value = detail.arguments
+            dimension, value = (str(term) for term in detail.arguments)
             text = (
                 f"{name} is partial for {dimension} {value} but lists neither scope_only/4 nor "
                 "scope_except/4."
