@@ -74,6 +74,8 @@ __all__ = [
 
 #: Patients per Control: large enough to amortise grounding the KB, small enough to bound memory.
 DEFAULT_CHUNK_SIZE = 250
+#: Shown signatures at most; a shown atom's code is patient * STRIDE + signature index.
+STRIDE = 64
 #: The variable that carries the patient argument in rewritten rules.
 PATIENT_VARIABLE = "BatchPatient__"
 #: The domain of patient arguments, for rules whose body binds none.
@@ -96,8 +98,8 @@ class BatchProgram:
     dependent: frozenset[Signature]
     #: the input predicates (the facts of one patient)
     inputs: frozenset[Signature]
-    #: the shown patient-dependent predicates; a shown atom is the term ``(P, K, Atom)``, K the
-    #: index of Atom's signature here and Atom as the one-patient model shows it (built by clingo)
+    #: the shown predicates; a shown atom is the term ``(P*STRIDE+K, Atom)``, K the index of
+    #: Atom's signature here and Atom as the one-patient model shows it (built by clingo)
     shown: tuple[Signature, ...] = ()
 
 
@@ -229,6 +231,8 @@ def rewrite(statements: Iterable[ast.AST]) -> BatchProgram:
                     f"the batch engine cannot show a classically negated -{statement.name}"
                 )
             shown.append((statement.name, statement.arity))
+            if len(shown) > STRIDE:
+                raise KnowledgeBaseError(f"the batch engine shows at most {STRIDE} predicates")
             patient = (statement.name, statement.arity) in dependent
             statement = _show_term(statement, len(shown) - 1, patient)
         elif kind == ASTType.Defined:
@@ -259,17 +263,28 @@ def rewrite(statements: Iterable[ast.AST]) -> BatchProgram:
 
 
 def _show_term(show: ast.AST, index: int, patient: bool) -> ast.AST:
-    """Turn ``#show name/n.`` into ``#show (P, K, name(X1..Xn)) : name(P, X1..Xn).``, K = index.
+    """Turn ``#show name/n.`` into ``#show (P*S+K, name(X1..Xn)) : name(P, X1..Xn).``.
 
-    clingo builds each patient's atom, without the patient argument, as the one-patient model
-    shows it; Python only reads the patient and the signature index (three calls per atom). A
-    patient-independent predicate is shown with patient ``-1``: it belongs to every patient.
+    K is the signature's index in ``BatchProgram.shown`` and S the ``STRIDE``. clingo builds each
+    patient's atom, without the patient argument, as the one-patient model shows it, and one
+    number that says whose atom it is and of which signature: Python reads two arguments per
+    shown atom. A patient-independent predicate is shown with patient ``-1``: it belongs to
+    every patient.
     """
     loc = show.location
     variables = [ast.Variable(loc, f"Shown{i}__") for i in range(show.arity)]
     atom = ast.Function(loc, show.name, variables, False)
-    tag = ast.Variable(loc, PATIENT_VARIABLE) if patient else ast.SymbolicTerm(loc, Number(-1))
-    term = ast.Function(loc, "", [tag, ast.SymbolicTerm(loc, Number(index)), atom], False)
+    if patient:
+        tag = ast.Variable(loc, PATIENT_VARIABLE)
+        times = ast.BinaryOperation(
+            loc, ast.BinaryOperator.Multiplication, tag, ast.SymbolicTerm(loc, Number(STRIDE))
+        )
+        code = ast.BinaryOperation(
+            loc, ast.BinaryOperator.Plus, times, ast.SymbolicTerm(loc, Number(index))
+        )
+    else:
+        code = ast.SymbolicTerm(loc, Number(index - STRIDE))
+    term = ast.Function(loc, "", [code, atom], False)
     body = ast.Function(loc, show.name, [tag, *variables] if patient else variables, False)
     literal = ast.Literal(loc, Sign.NoSign, ast.SymbolicAtom(body))
     return ast.ShowTerm(loc, term, [literal])
@@ -283,22 +298,25 @@ def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchPro
 
 #: Decoded shown symbols kept per process (about 30 MB at most; see ``_shown``).
 SHOWN_CACHE_SIZE = 1 << 17
-#: ``Number(i) -> i`` for patient and signature indices: a look-up by hash instead of ``.number``.
-_NUMBERS = {Number(i): i for i in range(-1, 4 * DEFAULT_CHUNK_SIZE)}
 
 
 @lru_cache(maxsize=SHOWN_CACHE_SIZE)
-def _shown(symbol: Symbol) -> tuple[int, int, Symbol]:
-    """A shown symbol ``(P, K, Atom)`` as ``(P, K, Atom)`` in Python (see ``_show_term``).
+def _shown(symbol: Symbol) -> tuple[int, Symbol]:
+    """A shown symbol ``(P*S+K, Atom)`` as that number and the atom (see ``_show_term``).
 
     Reading a Symbol's arguments is a clingo API call through cffi (about 3 us), its hash a plain
     C call (0.2 us). Patients of a cohort share most of their atoms (statuses, reasons), and a
     chunk's patients are numbered from 0 again, so the same shown symbol comes back chunk after
     chunk: decoding each distinct one once removes most of the per-atom API calls.
     """
-    patient, kind, atom = symbol.arguments
-    p, k = _NUMBERS.get(patient), _NUMBERS.get(kind)
-    return p if p is not None else patient.number, k if k is not None else kind.number, _one(atom)
+    code, atom = symbol.arguments
+    return _number(code), _one(atom)
+
+
+@lru_cache(maxsize=1 << 16)
+def _number(symbol: Symbol) -> int:
+    """A number symbol's value, read once per process (a chunk has few distinct codes)."""
+    return symbol.number
 
 
 @lru_cache(maxsize=SHOWN_CACHE_SIZE)
@@ -322,7 +340,8 @@ def _split(atoms: Iterable[Symbol], program: BatchProgram, size: int) -> list[An
     # own[p][k]: patient p's atoms of shown signature k; own[-1]: the shared ones
     own: list[list[list[Symbol]]] = [[[] for _ in range(width)] for _ in range(size + 1)]
     for symbol in atoms:
-        patient, kind, atom = _shown(symbol)
+        code, atom = _shown(symbol)
+        patient, kind = divmod(code, STRIDE)
         own[patient][kind].append(atom)
     shared = own[-1]
     order = _ChunkOrder(own)
