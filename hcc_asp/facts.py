@@ -16,8 +16,8 @@ from typing import Any
 
 import clingo
 from clingo import Function, Number, String, Symbol
-from pydantic import BaseModel
 
+from hcc_asp.patient.section import Section
 from hcc_asp.resources import kb_dir
 
 
@@ -86,7 +86,7 @@ def _leaves(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             continue
         value = getattr(model, name)
         path = f"{prefix}{field.alias or name}"
-        if isinstance(value, BaseModel):
+        if isinstance(value, Section):
             if name in model.model_fields_set:
                 yield path, None
             yield from _leaves(value, path + ".")

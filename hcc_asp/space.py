@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import clingo
-from pydantic import BaseModel
 
 from hcc_asp.engine import Context, new_control
 from hcc_asp.facts import scales, value_symbol
+from hcc_asp.patient.section import Section
 
 
 def _strip(annotation: Any) -> Any:
@@ -41,11 +41,11 @@ def schema_keys() -> dict[str, Any]:
 
     keys: dict[str, Any] = {}
 
-    def walk(model: type[BaseModel], prefix: str) -> None:
+    def walk(model: type[Section], prefix: str) -> None:
         for name, info in model.model_fields.items():
             key = info.alias or name
             annotation = _strip(info.annotation)
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if isinstance(annotation, type) and issubclass(annotation, Section):
                 walk(annotation, f"{prefix}{key}.")
             else:
                 keys[f"{prefix}{key}"] = annotation

@@ -9,32 +9,22 @@ arithmetic is not done here: the knowledge base derives it.
 Absent keys and explicit ``null`` both mean *unknown*, never *no*: every leaf is optional and
 ``None`` when unknown.
 
-No ``from __future__ import annotations`` here: with it pydantic would evaluate every field's
-annotation from its text when the classes are defined, which costs every cold command several
-milliseconds (the models are built at import).
+The sections are :class:`hcc_asp.patient.section.Section` classes validated by ``pydantic_core``
+directly, not ``pydantic.BaseModel`` (the cold-start budget; see that module). No ``from
+__future__ import annotations`` here: each field's annotation carries its core schema, read when
+the class is defined.
 """
 
 import difflib
 import math
 import re
-import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
-from pydantic import (
-    AllowInfNan,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    Strict,
-    ValidationError,
-    ValidationInfo,
-)
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, ValidationError, core_schema
 
+from hcc_asp.patient.section import Alias, Section, strip_annotation
 from hcc_asp.vocabulary import regimen_aliases, regimens
 
 __all__ = [
@@ -50,6 +40,7 @@ __all__ = [
     "Patient",
     "PatientError",
     "PriorTherapy",
+    "Section",
     "Tumour",
     "Varices",
     "patient_from_data",
@@ -127,12 +118,20 @@ BILIRUBIN_UMOL_L_PER_MG_DL = 17.1
 ALBUMIN_G_L_PER_G_DL = 10
 
 
-def _limits(path: str) -> Any:
-    """Return the pydantic ``Field`` constraints of the numeric key ``path`` (from BOUNDS)."""
+class _Limits(NamedTuple):
+    """The core-schema range constraints of one numeric key."""
+
+    ge: int | None
+    gt: int | None
+    le: int
+
+
+def _limits(path: str) -> _Limits:
+    """Return the range constraints of the numeric key ``path`` (from BOUNDS)."""
     bound = BOUNDS[path]
     if bound.low_inclusive:
-        return Field(ge=bound.low, le=bound.high)
-    return Field(gt=bound.low, le=bound.high)
+        return _Limits(ge=bound.low, gt=None, le=bound.high)
+    return _Limits(ge=None, gt=bound.low, le=bound.high)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +160,7 @@ def _format_version(value: Any) -> Any:
     return value
 
 
-def _regimen_id(value: Any, info: ValidationInfo) -> str:
+def _regimen_id(value: Any, info: core_schema.ValidationInfo) -> str:
     """Turn a regimen id or alias (any case) into the canonical regimen id."""
     aliases: Mapping[str, str] | None = (info.context or {}).get("aliases")
     if aliases is None:
@@ -178,21 +177,35 @@ def _regimen_id(value: Any, info: ValidationInfo) -> str:
     return found
 
 
-def _none_as_empty(value: Any) -> Any:
-    """Read an explicit ``null`` section as an empty one: every key in it unknown."""
-    return {} if value is None else value
-
-
 def _problem(text: str) -> PydanticCustomError:
     """Return a pydantic error whose message is this module's own wording."""
     return PydanticCustomError(_PROBLEM, "{problem}", {"problem": text})
 
 
-Flag = Annotated[bool, Strict()]
-Text = Annotated[str, Strict()]
-RegimenId = Annotated[str, BeforeValidator(_regimen_id)]
-_Number = Annotated[float, Strict(), AllowInfNan(False)]
-_Whole = Annotated[int, Strict(), BeforeValidator(_whole_from_float)]
+# Core schemas of the leaf types (pydantic_core; see hcc_asp.patient.section for why not pydantic).
+_FLAG = core_schema.bool_schema(strict=True)
+_TEXT = core_schema.str_schema(strict=True)
+_REGIMEN_ID = core_schema.with_info_before_validator_function(_regimen_id, core_schema.str_schema())
+
+
+def _bounded_number(path: str) -> Any:
+    """A finite number (an integer is accepted) within the bounds of ``path``."""
+    ge, gt, le = _limits(path)
+    return core_schema.float_schema(strict=True, allow_inf_nan=False, ge=ge, gt=gt, le=le)
+
+
+def _whole(path: str) -> Any:
+    """A whole number (``7.0`` accepted as 7) within the bounds of ``path``."""
+    ge, gt, le = _limits(path)
+    return core_schema.no_info_before_validator_function(
+        _whole_from_float, core_schema.int_schema(strict=True, ge=ge, gt=gt, le=le)
+    )
+
+
+def _literal(annotation: Any) -> Any:
+    """One of the values of a ``Literal`` type."""
+    return core_schema.literal_schema(list(get_args(annotation)))
+
 
 BclcStage = Literal["0", "A", "B", "C", "D"]
 PortalVeinInvasion = Literal["none", "vp1", "vp2", "vp3", "vp4"]
@@ -210,140 +223,162 @@ ImmuneAdverseEvent = Literal["none", "grade_1_2", "grade_3_4"]
 
 _VASCULAR_INVASION = ("vp1", "vp2", "vp3", "vp4")
 
+Flag = Annotated[bool | None, _FLAG]
+RegimenId = Annotated[str | None, _REGIMEN_ID]
+
 
 # ---------------------------------------------------------------------------------------------
 # The model
 # ---------------------------------------------------------------------------------------------
 
 
-class _Section(BaseModel):
-    """Base of every part of the patient file: immutable, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Tumour(_Section):
+class Tumour(Section):
     """``tumour``: stage and extent of the cancer."""
 
-    bclc_stage: Annotated[BclcStage, BeforeValidator(_bclc_zero)] | None = None
-    macrovascular_invasion: Flag | None = None
-    portal_vein_invasion: PortalVeinInvasion | None = None
-    extrahepatic_spread: Flag | None = None
-    liver_involvement_percent: (
-        Annotated[_Number, _limits("tumour.liver_involvement_percent")] | None
-    ) = None
-    bile_duct_invasion: Flag | None = None
-    nodules: Annotated[_Whole, _limits("tumour.nodules")] | None = None
-    largest_nodule_cm: Annotated[_Number, _limits("tumour.largest_nodule_cm")] | None = None
-    locoregional_therapy: LocoregionalTherapy | None = None
-    response_needed: Flag | None = None
-
-
-class Labs(_Section):
-    """``labs``: laboratory values; bilirubin and albumin in either unit."""
-
-    bilirubin_mg_dl: Annotated[_Number, _limits("labs.bilirubin_mg_dl")] | None = None
-    bilirubin_umol_l: Annotated[_Number, _limits("labs.bilirubin_umol_l")] | None = None
-    albumin_g_dl: Annotated[_Number, _limits("labs.albumin_g_dl")] | None = None
-    albumin_g_l: Annotated[_Number, _limits("labs.albumin_g_l")] | None = None
-    inr: Annotated[_Number, _limits("labs.inr")] | None = None
-    afp_ng_ml: Annotated[_Number, _limits("labs.afp_ng_ml")] | None = None
-    platelets_10e9_l: Annotated[_Number, _limits("labs.platelets_10e9_l")] | None = None
-
-
-class ChildPugh(_Section):
-    """``liver.child_pugh``: a stated Child-Pugh class and score (checked by the KB)."""
-
-    class_: ChildPughClass | None = Field(default=None, alias="class")
-    score: Annotated[_Whole, _limits("liver.child_pugh.score")] | None = None
-
-
-class Varices(_Section):
-    """``liver.varices``: oesophageal varices screening, finding and bleeding."""
-
-    endoscopy_months_ago: (
-        Annotated[_Number, _limits("liver.varices.endoscopy_months_ago")] | None
-    ) = None
-    finding: VaricesFinding | None = None
-    treated: Flag | None = None
-    bleeding_risk: BleedingRisk | None = None
-    bleeding_months_ago: Annotated[_Number, _limits("liver.varices.bleeding_months_ago")] | None = (
+    bclc_stage: Annotated[
+        BclcStage | None,
+        core_schema.no_info_before_validator_function(_bclc_zero, _literal(BclcStage)),
+    ] = None
+    macrovascular_invasion: Flag = None
+    portal_vein_invasion: Annotated[PortalVeinInvasion | None, _literal(PortalVeinInvasion)] = None
+    extrahepatic_spread: Flag = None
+    liver_involvement_percent: Annotated[
+        float | None, _bounded_number("tumour.liver_involvement_percent")
+    ] = None
+    bile_duct_invasion: Flag = None
+    nodules: Annotated[int | None, _whole("tumour.nodules")] = None
+    largest_nodule_cm: Annotated[float | None, _bounded_number("tumour.largest_nodule_cm")] = None
+    locoregional_therapy: Annotated[LocoregionalTherapy | None, _literal(LocoregionalTherapy)] = (
         None
     )
+    response_needed: Flag = None
 
 
-class Liver(_Section):
+class Labs(Section):
+    """``labs``: laboratory values; bilirubin and albumin in either unit."""
+
+    bilirubin_mg_dl: Annotated[float | None, _bounded_number("labs.bilirubin_mg_dl")] = None
+    bilirubin_umol_l: Annotated[float | None, _bounded_number("labs.bilirubin_umol_l")] = None
+    albumin_g_dl: Annotated[float | None, _bounded_number("labs.albumin_g_dl")] = None
+    albumin_g_l: Annotated[float | None, _bounded_number("labs.albumin_g_l")] = None
+    inr: Annotated[float | None, _bounded_number("labs.inr")] = None
+    afp_ng_ml: Annotated[float | None, _bounded_number("labs.afp_ng_ml")] = None
+    platelets_10e9_l: Annotated[float | None, _bounded_number("labs.platelets_10e9_l")] = None
+
+
+class ChildPugh(Section):
+    """``liver.child_pugh``: a stated Child-Pugh class and score (checked by the KB)."""
+
+    class_: Annotated[ChildPughClass | None, _literal(ChildPughClass), Alias("class")] = None
+    score: Annotated[int | None, _whole("liver.child_pugh.score")] = None
+
+
+class Varices(Section):
+    """``liver.varices``: oesophageal varices screening, finding and bleeding."""
+
+    endoscopy_months_ago: Annotated[
+        float | None, _bounded_number("liver.varices.endoscopy_months_ago")
+    ] = None
+    finding: Annotated[VaricesFinding | None, _literal(VaricesFinding)] = None
+    treated: Flag = None
+    bleeding_risk: Annotated[BleedingRisk | None, _literal(BleedingRisk)] = None
+    bleeding_months_ago: Annotated[
+        float | None, _bounded_number("liver.varices.bleeding_months_ago")
+    ] = None
+
+
+class Liver(Section):
     """``liver``: liver function, cirrhosis etiology and varices."""
 
-    ascites: Ascites | None = None
-    encephalopathy: Encephalopathy | None = None
-    child_pugh: Annotated[ChildPugh, BeforeValidator(_none_as_empty)] = Field(
-        default_factory=ChildPugh
-    )
-    etiology: list[Etiology] | None = None
-    hbv_antiviral: Flag | None = None
-    varices: Annotated[Varices, BeforeValidator(_none_as_empty)] = Field(default_factory=Varices)
+    ascites: Annotated[Ascites | None, _literal(Ascites)] = None
+    encephalopathy: Annotated[Encephalopathy | None, _literal(Encephalopathy)] = None
+    child_pugh: ChildPugh
+    etiology: Annotated[list[Etiology] | None, core_schema.list_schema(_literal(Etiology))] = None
+    hbv_antiviral: Flag = None
+    varices: Varices
 
 
-class Comorbidities(_Section):
+class Comorbidities(Section):
     """``comorbidities``: conditions behind the drugs' contraindications."""
 
-    autoimmune_disease: AutoimmuneDisease | None = None
-    transplant: Transplant | None = None
-    therapeutic_anticoagulation: Flag | None = None
-    arterial_thromboembolism_months_ago: (
-        Annotated[_Number, _limits("comorbidities.arterial_thromboembolism_months_ago")] | None
-    ) = None
-    uncontrolled_hypertension: Flag | None = None
-    nephrotic_proteinuria: Flag | None = None
-    major_surgery_days_ago: (
-        Annotated[_Number, _limits("comorbidities.major_surgery_days_ago")] | None
-    ) = None
-    gi_perforation_history: Flag | None = None
-    interstitial_lung_disease: Flag | None = None
-    systemic_immunosuppression: Flag | None = None
+    autoimmune_disease: Annotated[AutoimmuneDisease | None, _literal(AutoimmuneDisease)] = None
+    transplant: Annotated[Transplant | None, _literal(Transplant)] = None
+    therapeutic_anticoagulation: Flag = None
+    arterial_thromboembolism_months_ago: Annotated[
+        float | None, _bounded_number("comorbidities.arterial_thromboembolism_months_ago")
+    ] = None
+    uncontrolled_hypertension: Flag = None
+    nephrotic_proteinuria: Flag = None
+    major_surgery_days_ago: Annotated[
+        float | None, _bounded_number("comorbidities.major_surgery_days_ago")
+    ] = None
+    gi_perforation_history: Flag = None
+    interstitial_lung_disease: Flag = None
+    systemic_immunosuppression: Flag = None
 
 
-class PriorTherapy(_Section):
+class PriorTherapy(Section):
     """One systemic line already given (``prior_therapies[i]``)."""
 
-    regimen: RegimenId | None = None
-    outcome: Outcome | None = None
-    tolerated: Flag | None = None
-    immune_adverse_event: ImmuneAdverseEvent | None = None
+    regimen: RegimenId = None
+    outcome: Annotated[Outcome | None, _literal(Outcome)] = None
+    tolerated: Flag = None
+    immune_adverse_event: Annotated[ImmuneAdverseEvent | None, _literal(ImmuneAdverseEvent)] = None
 
 
-class Access(_Section):
+class Access(Section):
     """``access``: regimens this patient cannot get (approval, cost)."""
 
-    unavailable: list[RegimenId] | None = None
+    unavailable: Annotated[list[str] | None, core_schema.list_schema(_REGIMEN_ID)] = None
 
 
-class Patient(_Section):
+class Patient(Section):
     """One patient, as given in a patient file (format version 1).
 
     Every leaf is optional: ``None`` means unknown. ``prior_therapies`` is ``None`` when unknown
     and ``[]`` when treatment-naive. Regimens are stored as canonical regimen ids.
     """
 
-    version: Annotated[Literal[1], BeforeValidator(_format_version)] | None = None
-    id: Annotated[str, Strict(), Field(min_length=1)] = "patient"
-    ecog: Annotated[_Whole, _limits("ecog")] | None = None
-    weight_kg: Annotated[_Number, _limits("weight_kg")] | None = None
-    tumour: Annotated[Tumour, BeforeValidator(_none_as_empty)] = Field(default_factory=Tumour)
-    labs: Annotated[Labs, BeforeValidator(_none_as_empty)] = Field(default_factory=Labs)
-    liver: Annotated[Liver, BeforeValidator(_none_as_empty)] = Field(default_factory=Liver)
-    comorbidities: Annotated[Comorbidities, BeforeValidator(_none_as_empty)] = Field(
-        default_factory=Comorbidities
-    )
-    prior_therapies: list[PriorTherapy] | None = None
-    access: Annotated[Access, BeforeValidator(_none_as_empty)] = Field(default_factory=Access)
+    version: Annotated[
+        Literal[1] | None,
+        core_schema.no_info_before_validator_function(
+            _format_version, core_schema.literal_schema([1])
+        ),
+    ] = None
+    id: Annotated[str, core_schema.str_schema(strict=True, min_length=1)] = "patient"
+    ecog: Annotated[int | None, _whole("ecog")] = None
+    weight_kg: Annotated[float | None, _bounded_number("weight_kg")] = None
+    tumour: Tumour
+    labs: Labs
+    liver: Liver
+    comorbidities: Comorbidities
+    prior_therapies: Annotated[
+        list[PriorTherapy] | None, core_schema.list_schema(PriorTherapy.section_schema)
+    ] = None
+    access: Access
     #: Extension (README, "The patient file: given"): the regimen actually started at the line
     #: under consideration, for the concordance audit. Never a fact for the KB.
-    given: RegimenId | None = None
+    given: RegimenId = None
 
-    _id_given: bool = PrivateAttr(default=True)
-    _sources: dict[str, Any] = PrivateAttr(default_factory=dict)
+    @property
+    def _id_given(self) -> bool:
+        """Whether the file gave the id (not defaulted); see :meth:`given_paths`."""
+        return bool(self._private().get("id_given", True))
+
+    @_id_given.setter
+    def _id_given(self, value: bool) -> None:
+        self._private()["id_given"] = value
+
+    def _private(self) -> dict[str, Any]:
+        """The private state (id given, sources), kept beside the fields."""
+        private: dict[str, Any] | None = getattr(self, "__pydantic_private__", None)
+        if private is None:
+            private = {}
+            object.__setattr__(self, "__pydantic_private__", private)
+        return private
+
+    def _private_state(self) -> Any:
+        return (self._id_given, self.sources())
 
     def given_paths(self) -> list[str]:
         """Return the dotted key paths of every leaf the file gave a value for, in schema order.
@@ -363,19 +398,19 @@ class Patient(_Section):
         Empty for a patient file; filled by readers of health records (FHIR), so that answers
         can name the resource behind each value.
         """
-        return dict(self._sources)
+        return dict(self._private().get("sources", {}))
 
     def set_sources(self, sources: Mapping[str, Any]) -> None:
         """Record where the values came from (called by the reader that built this patient)."""
-        self._sources = dict(sources)
+        self._private()["sources"] = dict(sources)
 
 
-def _given(model: BaseModel, prefix: str) -> Iterator[str]:
+def _given(model: Section, prefix: str) -> Iterator[str]:
     """Yield the paths of the non-null leaves of ``model``, sections recursed, in schema order."""
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         path = prefix + (field.alias or name)
-        if isinstance(value, BaseModel):
+        if isinstance(value, Section):
             yield from _given(value, path + ".")
         elif value is not None:
             yield path
@@ -573,22 +608,7 @@ def _range_text(kind: str, loc: _Loc, context: dict[str, Any], got: str) -> str:
     return text
 
 
-def _strip(annotation: Any) -> Any:
-    """Remove ``Annotated`` and ``| None`` around a type."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            args = [arg for arg in get_args(annotation) if arg is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _field_key(field_name: str, model: type[BaseModel]) -> str:
+def _field_key(field_name: str, model: type[Section]) -> str:
     field = model.model_fields[field_name]
     return field.alias or field_name
 
@@ -597,19 +617,19 @@ def _type_at(loc: _Loc) -> Any:
     """Return the schema type at a key path (an index steps into the list item), or None."""
     annotation: Any = Patient
     for part in loc:
-        annotation = _strip(annotation)
+        annotation = strip_annotation(annotation)
         if isinstance(part, int):
             if get_origin(annotation) is not list:
                 return None
             annotation = get_args(annotation)[0]
             continue
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        if not (isinstance(annotation, type) and issubclass(annotation, Section)):
             return None
         names = {_field_key(name, annotation): name for name in annotation.model_fields}
         if part not in names:
             return None
         annotation = annotation.model_fields[names[part]].annotation
-    return _strip(annotation)
+    return strip_annotation(annotation)
 
 
 def _allowed_values(loc: _Loc) -> list[str]:
@@ -620,13 +640,13 @@ def _allowed_values(loc: _Loc) -> list[str]:
     return []  # nocoverage - literal errors only come from Literal keys
 
 
-def _schema_paths(model: type[BaseModel], prefix: _Loc = ()) -> Iterator[_Loc]:
+def _schema_paths(model: type[Section], prefix: _Loc = ()) -> Iterator[_Loc]:
     """Every key path of the schema (sections and leaves)."""
     for name in model.model_fields:
         loc = (*prefix, _field_key(name, model))
         yield loc
-        annotation = _strip(model.model_fields[name].annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        annotation = strip_annotation(model.model_fields[name].annotation)
+        if isinstance(annotation, type) and issubclass(annotation, Section):
             yield from _schema_paths(annotation, loc)
 
 
@@ -643,7 +663,7 @@ def _key_hint(loc: _Loc) -> str:
     if elsewhere:
         return f" (did you mean {' or '.join(elsewhere)}?)"
     model = _type_at(loc[:-1])
-    if isinstance(model, type) and issubclass(model, BaseModel):
+    if isinstance(model, type) and issubclass(model, Section):
         keys = [_field_key(name, model) for name in model.model_fields]
         close = difflib.get_close_matches(key, keys, n=2, cutoff=0.7)
         if close:

@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from hcc_asp.patient.model import Patient
+from hcc_asp.patient.section import Section
 from hcc_asp.patient.sources import Source, source_for
 
 _PLAIN = re.compile(r"[a-z][a-z0-9_+]*")
@@ -42,7 +41,7 @@ def patient_yaml(
 
 
 def _section(
-    model: BaseModel, prefix: str, depth: int, sources: Mapping[str, Source]
+    model: Section, prefix: str, depth: int, sources: Mapping[str, Source]
 ) -> Iterator[str]:
     indent = "  " * depth
     for name, field in type(model).model_fields.items():
@@ -51,12 +50,12 @@ def _section(
             continue
         value = getattr(model, name)
         path = f"{prefix}{key}"
-        if isinstance(value, BaseModel):
+        if isinstance(value, Section):
             inner = list(_section(value, f"{path}.", depth + 1, sources))
             if inner:
                 yield f"{indent}{key}:"
                 yield from inner
-        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        elif isinstance(value, list) and value and isinstance(value[0], Section):
             yield f"{indent}{key}:"
             for index, item in enumerate(value):
                 inner = list(_section(item, f"{path}[{index}].", depth + 2, sources))
