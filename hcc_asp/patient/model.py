@@ -15,7 +15,6 @@ __future__ import annotations`` here: each field's annotation carries its core s
 the class is defined.
 """
 
-import difflib
 import math
 import re
 import typing
@@ -169,6 +168,8 @@ def _regimen_id(value: Any, info: core_schema.ValidationInfo) -> str:
         raise _problem(f"must be a regimen id or alias (text), got {_show(value)}")
     found = aliases.get(value.strip().lower())
     if found is None:
+        import difflib  # only a bad file needs it: kept off the cold path of a good one
+
         close = difflib.get_close_matches(value.strip().lower(), list(aliases), n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise _problem(
@@ -665,6 +666,8 @@ def _key_hint(loc: _Loc) -> str:
     model = _type_at(loc[:-1])
     if isinstance(model, type) and issubclass(model, Section):
         keys = [_field_key(name, model) for name in model.model_fields]
+        import difflib  # only a bad file needs it: kept off the cold path of a good one
+
         close = difflib.get_close_matches(key, keys, n=2, cutoff=0.7)
         if close:
             return f" (did you mean {' or '.join(close)}?)"
