@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -651,3 +653,35 @@ def test_patient_error_takes_one_line_or_many() -> None:
     assert PatientError("x: bad").problems == ["x: bad"]
     assert PatientError(["a", "b"]).problems == ["a", "b"]
     assert isinstance(parse_patient("{}"), Patient)
+
+
+def test_recommend_does_not_load_pydantic_model_machinery() -> None:
+    # The cold-start budget (issue 15): the patient file is validated by pydantic_core directly;
+    # defining a pydantic BaseModel would load pydantic.main and its schema generator.
+    code = (
+        "import sys; from click.testing import CliRunner; from hcc_asp.cli import main; "
+        "r = CliRunner().invoke(main, ['recommend', 'examples/after-atezo-bev.yaml']); "
+        "assert r.exit_code == 0, r.output; "
+        "print(sorted({'pydantic.main', 'pydantic._internal._generate_schema'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_copy_keeps_what_the_file_gave_and_dump_uses_the_file_keys() -> None:
+    patient = parse_patient(
+        "id: p1\nliver:\n  child_pugh:\n    class: B\nprior_therapies:\n  - regimen: Sorafenib\n"
+    )
+    naive = patient.model_copy(update={"prior_therapies": []})
+    assert naive.prior_therapies == [] and patient.prior_therapies is not None
+    assert naive.given_paths() == ["id", "liver.child_pugh.class", "prior_therapies"]
+    assert naive.model_fields_set == patient.model_fields_set
+    assert naive.model_dump(by_alias=True, exclude_none=True)["liver"] == {
+        "child_pugh": {"class": "B"},
+        "varices": {},
+    }
+    assert patient.model_dump()["liver"]["child_pugh"] == {"class_": "B", "score": None}
+    assert patient == parse_patient(
+        "id: p1\nliver:\n  child_pugh:\n    class: B\nprior_therapies:\n  - regimen: sorafenib\n"
+    )
+    assert patient != naive
