@@ -303,7 +303,9 @@ def test_the_audit_progress_bar_is_drawn_on_a_terminal_and_absent_from_a_pipe(
     same bytes: the bar never leaks into the output.
     """
     command = [sys.executable, "-m", "hcc_asp", "audit", str(cohort), "--format", "json"]
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "CI")}
+    # rich reads these to force or refuse a terminal: the test decides by the file itself
+    scrub = ("NO_COLOR", "FORCE_COLOR", "TERM", "CI", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+    env = {k: v for k, v in os.environ.items() if k not in scrub}
     env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
     piped = subprocess.run(
         command, stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=120
