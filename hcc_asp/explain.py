@@ -84,7 +84,7 @@ def _is_internal(atom: Symbol) -> bool:
     return _signature(atom)[0].startswith("_")  # only a function's name can start with "_"
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 16)
 def _signature(atom: Symbol) -> tuple[str, int]:
     """(name, arity) of an atom, remembered: a tree asks several times per atom, each a C call."""
     if atom.type != clingo.SymbolType.Function:
@@ -114,7 +114,7 @@ class Explainer:
         by_name: dict[str, list[Symbol]] = defaultdict(list)
         true: list[Symbol] = []
         for atom in atoms:
-            name = atom.name
+            name = _signature(atom)[0]  # remembered across solves: most atoms recur
             if name.startswith(FIRED_PREFIX):
                 self._shadows[name].append(atom)
                 continue
