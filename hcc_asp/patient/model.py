@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 from pydantic_core import PydanticCustomError, ValidationError, core_schema
 
-from hcc_asp.patient.section import Alias, Section, strip_annotation
+from hcc_asp.patient.section import Alias, Section, literal, strip_annotation
 from hcc_asp.vocabulary import regimen_aliases, regimens
 
 __all__ = [
@@ -203,11 +203,6 @@ def _whole(path: str) -> Any:
     )
 
 
-def _literal(annotation: Any) -> Any:
-    """One of the values of a ``Literal`` type."""
-    return core_schema.literal_schema(list(get_args(annotation)))
-
-
 BclcStage = Literal["0", "A", "B", "C", "D"]
 PortalVeinInvasion = Literal["none", "vp1", "vp2", "vp3", "vp4"]
 LocoregionalTherapy = Literal["suitable", "unsuitable", "refractory"]
@@ -238,10 +233,10 @@ class Tumour(Section):
 
     bclc_stage: Annotated[
         BclcStage | None,
-        core_schema.no_info_before_validator_function(_bclc_zero, _literal(BclcStage)),
+        core_schema.no_info_before_validator_function(_bclc_zero, literal(BclcStage)),
     ] = None
     macrovascular_invasion: Flag = None
-    portal_vein_invasion: Annotated[PortalVeinInvasion | None, _literal(PortalVeinInvasion)] = None
+    portal_vein_invasion: PortalVeinInvasion | None = None
     extrahepatic_spread: Flag = None
     liver_involvement_percent: Annotated[
         float | None, _bounded_number("tumour.liver_involvement_percent")
@@ -249,9 +244,7 @@ class Tumour(Section):
     bile_duct_invasion: Flag = None
     nodules: Annotated[int | None, _whole("tumour.nodules")] = None
     largest_nodule_cm: Annotated[float | None, _bounded_number("tumour.largest_nodule_cm")] = None
-    locoregional_therapy: Annotated[LocoregionalTherapy | None, _literal(LocoregionalTherapy)] = (
-        None
-    )
+    locoregional_therapy: LocoregionalTherapy | None = None
     response_needed: Flag = None
 
 
@@ -270,7 +263,7 @@ class Labs(Section):
 class ChildPugh(Section):
     """``liver.child_pugh``: a stated Child-Pugh class and score (checked by the KB)."""
 
-    class_: Annotated[ChildPughClass | None, _literal(ChildPughClass), Alias("class")] = None
+    class_: Annotated[ChildPughClass | None, Alias("class")] = None
     score: Annotated[int | None, _whole("liver.child_pugh.score")] = None
 
 
@@ -280,9 +273,9 @@ class Varices(Section):
     endoscopy_months_ago: Annotated[
         float | None, _bounded_number("liver.varices.endoscopy_months_ago")
     ] = None
-    finding: Annotated[VaricesFinding | None, _literal(VaricesFinding)] = None
+    finding: VaricesFinding | None = None
     treated: Flag = None
-    bleeding_risk: Annotated[BleedingRisk | None, _literal(BleedingRisk)] = None
+    bleeding_risk: BleedingRisk | None = None
     bleeding_months_ago: Annotated[
         float | None, _bounded_number("liver.varices.bleeding_months_ago")
     ] = None
@@ -291,10 +284,10 @@ class Varices(Section):
 class Liver(Section):
     """``liver``: liver function, cirrhosis etiology and varices."""
 
-    ascites: Annotated[Ascites | None, _literal(Ascites)] = None
-    encephalopathy: Annotated[Encephalopathy | None, _literal(Encephalopathy)] = None
+    ascites: Ascites | None = None
+    encephalopathy: Encephalopathy | None = None
     child_pugh: ChildPugh
-    etiology: Annotated[list[Etiology] | None, core_schema.list_schema(_literal(Etiology))] = None
+    etiology: Annotated[list[Etiology] | None, core_schema.list_schema(literal(Etiology))] = None
     hbv_antiviral: Flag = None
     varices: Varices
 
@@ -302,8 +295,8 @@ class Liver(Section):
 class Comorbidities(Section):
     """``comorbidities``: conditions behind the drugs' contraindications."""
 
-    autoimmune_disease: Annotated[AutoimmuneDisease | None, _literal(AutoimmuneDisease)] = None
-    transplant: Annotated[Transplant | None, _literal(Transplant)] = None
+    autoimmune_disease: AutoimmuneDisease | None = None
+    transplant: Transplant | None = None
     therapeutic_anticoagulation: Flag = None
     arterial_thromboembolism_months_ago: Annotated[
         float | None, _bounded_number("comorbidities.arterial_thromboembolism_months_ago")
@@ -322,9 +315,9 @@ class PriorTherapy(Section):
     """One systemic line already given (``prior_therapies[i]``)."""
 
     regimen: RegimenId = None
-    outcome: Annotated[Outcome | None, _literal(Outcome)] = None
+    outcome: Outcome | None = None
     tolerated: Flag = None
-    immune_adverse_event: Annotated[ImmuneAdverseEvent | None, _literal(ImmuneAdverseEvent)] = None
+    immune_adverse_event: ImmuneAdverseEvent | None = None
 
 
 class Access(Section):

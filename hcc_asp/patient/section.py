@@ -18,11 +18,11 @@ Instances are frozen; names starting with ``_`` (private state such as the patie
 """
 
 import types
-from typing import Annotated, Any, ClassVar, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, get_args, get_origin
 
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
-__all__ = ["Alias", "FieldInfo", "Section", "strip_annotation"]
+__all__ = ["Alias", "FieldInfo", "Section", "literal", "strip_annotation"]
 
 
 class Alias(NamedTuple):
@@ -65,7 +65,8 @@ class Section:
     """Base of every part of the patient file: immutable, unknown keys refused.
 
     A subclass declares each field as ``name: Annotated[<type>, <core schema>, ...] = default``.
-    ``None`` as default makes the field nullable (unknown); a field whose type is a Section and
+    A field typed by a ``Literal`` needs no schema: its values are the choices. ``None`` as
+    default makes the field nullable (unknown); a field whose type is a Section and
     that has no schema of its own is that section, read from a mapping or ``null`` (empty), and
     an empty one when absent.
     """
@@ -193,8 +194,14 @@ class Section:
 
 
 def _field_schema(annotation: Any, metadata: tuple[Any, ...], default: Any) -> Any:
-    """The core schema of one field: its own schema, nullable with its default, or a section."""
+    """The core schema of one field: its own schema, nullable with its default, or a section.
+
+    A field typed by a ``Literal`` (``Ascites | None``) needs no schema of its own: its choices are
+    the type's values.
+    """
     schema = next((item for item in metadata if isinstance(item, dict)), None)
+    if schema is None and get_origin(strip_annotation(annotation)) is Literal:
+        schema = literal(strip_annotation(annotation))  # the choices, read from the type itself
     if schema is None:
         section = strip_annotation(annotation)
         if not (isinstance(section, type) and issubclass(section, Section)):
@@ -208,3 +215,8 @@ def _field_schema(annotation: Any, metadata: tuple[Any, ...], default: Any) -> A
     if default is _MISSING:
         return schema
     return core_schema.with_default_schema(schema, default=default)
+
+
+def literal(annotation: Any) -> Any:
+    """The core schema of one of the values of a ``Literal`` type."""
+    return core_schema.literal_schema(list(get_args(annotation)))
