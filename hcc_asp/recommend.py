@@ -318,10 +318,11 @@ def other_lines_reason(
     from hcc_asp.vocabulary import regimens
 
     name = next((r.name for r in regimens(cat.kb) if r.id == regimen), regimen)
-    public = cat.guidelines[guideline_atom]["id"]
-    body, _, year = public.partition("-")
+    from hcc_asp.render.words import guideline_label
+
+    label = guideline_label(cat.guidelines[guideline_atom]["id"])
     return (
-        f"{name} is recommended by {body.upper()} {year} only {when} ({which}); "
+        f"{name} is recommended by {label} only {when} ({which}); "
         f"this patient is at {_ordinal(patient_line)} line."
     )
 

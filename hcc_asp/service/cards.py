@@ -19,6 +19,7 @@ from hcc_asp.render.words import (
     CELL_WORDS,
     components_words,
     evidence_words,
+    guideline_label,
     scores_line,
     shown_status,
 )
@@ -53,8 +54,7 @@ class GuidelineInfo:
     @property
     def label(self) -> str:
         """Short label, e.g. "ASCO 2024" for ``asco-2024``."""
-        body, _, year = self.id.partition("-")
-        return f"{body.upper()} {year}".strip()
+        return guideline_label(self.id)
 
     def source(self) -> Source:
         """The card source: the guideline label and its DOI link (when the KB has one)."""
