@@ -7,26 +7,30 @@ file of the KB folder, the sources of the modules that build the entries, and th
 Python versions. An edited KB, another ``--kb`` copy or a new release gets a new key.
 
 Where: ``$HCC_ASP_CACHE_DIR`` when set, else the platform's user cache folder (``platformdirs``:
-``~/.cache/hcc-asp`` on Linux). ``HCC_ASP_NO_CACHE=1`` turns the disk cache off (every process then
-parses and solves again). Writes go to a temporary file in the same folder and are renamed into
-place (atomic), so concurrent writers never leave a half-written entry; an entry that cannot be
-read or decoded (truncated, corrupted, foreign) is ignored and rebuilt. JSON, not pickle: a cache
+``$XDG_CACHE_HOME/hcc-asp`` or ``~/.cache/hcc-asp`` on Linux). ``HCC_ASP_NO_CACHE=1`` turns the
+disk cache off (every process then parses and solves again). Writes go to a temporary file in the
+same folder and are renamed into place (atomic), so concurrent writers never leave a half-written
+entry; an entry that cannot be read or decoded (truncated, corrupted, foreign) is ignored and
+rebuilt. JSON, not pickle: a cache
 folder is not trusted to run code. Failing to write (read-only home, full disk) is not an error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hcc_asp.resources import kb_dir, queries_dir
+
+try:  # hashlib's own BLAKE2, without the OpenSSL library ``import hashlib`` loads (about 3 ms)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
 
 #: Bump when the layout of an entry changes in a way the source hash would not show.
 FORMAT = 1
@@ -51,9 +55,32 @@ def cache_dir() -> Path | None:
     override = os.environ.get("HCC_ASP_CACHE_DIR")
     if override:
         return Path(override)
+    common = _linux_cache_home()
+    if common is not None:
+        return Path(common, "hcc-asp")
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("hcc-asp", appauthor=False))
+
+
+def _linux_cache_home() -> str | None:
+    """The user cache folder in the plain Linux case, without importing ``platformdirs``.
+
+    ``platformdirs`` costs a cold command about 4 ms to import (it loads ``tempfile``, ``shutil``,
+    ``random`` and the compressors). On Linux, when ``XDG_CACHE_HOME`` is an absolute path, or is
+    unset and ``HOME`` is an absolute path, its answer is that folder (or ``$HOME/.cache``), as the
+    XDG Base Directory specification says; every other case (another system, a relative or
+    missing value) is left to ``platformdirs``. ``tests/test_cache.py`` holds the two equal.
+    """
+    if sys.platform != "linux":
+        return None
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return xdg
+    home = os.environ.get("HOME", "")
+    if not xdg and os.path.isabs(home):
+        return os.path.join(home, ".cache")
+    return None
 
 
 @lru_cache(maxsize=16)
@@ -65,7 +92,7 @@ def fingerprint(kb: Path | None = None) -> str:
     import clingo
 
     root = kb_dir(kb)
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=16)
     digest.update(f"{FORMAT}|{clingo.__version__}|{sys.version}".encode())
     here = Path(__file__).parent
     for name in _BUILDERS:
@@ -75,7 +102,7 @@ def fingerprint(kb: Path | None = None) -> str:
         digest.update(path.read_bytes() + b"\0")
     for path in sorted(queries_dir().glob("*.lp")):  # the what-if slice depends on whatif.lp
         digest.update(b"queries/" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
 def _entry(kb: Path | None, name: str) -> Path | None:
@@ -103,6 +130,8 @@ def write(kb: Path | None, name: str, value: Any) -> None:
     path = _entry(kb, name)
     if path is None:
         return
+    import tempfile  # only a cache miss writes (its imports cost a cold command about 2 ms)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=path.parent)

@@ -180,3 +180,29 @@ def test_facts_left_unshadowed_are_located_by_their_rule():
         for model in handle:
             fired = {str(a.arguments[1]) for a in model.symbols(atoms=True) if is_fired(a)}
     assert 'rec(asco2024,"1.1",atezolizumab_bevacizumab)' not in fired
+
+
+@pytest.mark.parametrize(
+    "xdg, home",
+    [
+        (None, "/home/clinician"),  # the usual case: ~/.cache
+        ("/var/cache/user", "/home/clinician"),  # XDG_CACHE_HOME, absolute: used
+        ("relative/cache", "/home/clinician"),  # relative: not XDG, left to platformdirs
+        ("", "/home/clinician"),  # empty: as unset
+        (None, "relative-home"),  # a relative HOME: left to platformdirs
+    ],
+)
+def test_the_cache_folder_is_the_one_platformdirs_names(monkeypatch, xdg, home):
+    """The Linux fast path (no ``platformdirs`` import on a cold command) names the same folder."""
+    from platformdirs import user_cache_dir
+
+    from hcc_asp.cache import cache_dir
+
+    monkeypatch.delenv("HCC_ASP_CACHE_DIR", raising=False)
+    monkeypatch.delenv("HCC_ASP_NO_CACHE", raising=False)
+    monkeypatch.setenv("HOME", home)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert cache_dir() == Path(user_cache_dir("hcc-asp", appauthor=False))
