@@ -11,8 +11,8 @@ Where: ``$HCC_ASP_CACHE_DIR`` when set, else the platform's user cache folder (`
 disk cache off (every process then parses and solves again). Writes go to a temporary file in the
 same folder and are renamed into place (atomic), so concurrent writers never leave a half-written
 entry; an entry that cannot be read or decoded (truncated, corrupted, foreign) is ignored and
-rebuilt. JSON, not pickle: a cache
-folder is not trusted to run code. Failing to write (read-only home, full disk) is not an error.
+rebuilt. JSON, not pickle: a cache folder is not trusted to run code. Failing to write (read-only
+home, full disk) is not an error.
 """
 
 from __future__ import annotations
