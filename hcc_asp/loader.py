@@ -17,13 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 FIRED = "_fired"
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     """Where a rule is and what it says."""
 
     id: str  # "file:line" relative to the KB folder, the key of _fired/4
@@ -34,8 +33,7 @@ class RuleInfo:
     is_fact: bool
 
 
-@dataclass(frozen=True)
-class PredicateDoc:
+class PredicateDoc(NamedTuple):
     """A ``%*! pred(Args)`` documentation block."""
 
     name: str
@@ -112,7 +110,7 @@ def _encode(compiled: Compiled) -> dict[str, object]:
         "guideline_files": compiled.guideline_files,
         "plain": compiled.plain,
         "explained": compiled.explained,
-        "rules": [list(vars(info).values()) for info in compiled.rules.values()],
+        "rules": [list(info) for info in compiled.rules.values()],
         "docs": [
             [doc.name, list(doc.args), doc.description, doc.template]
             for doc in compiled.docs.values()

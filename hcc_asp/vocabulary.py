@@ -6,16 +6,14 @@ per-KB disk cache, ``hcc_asp.cache``, so a cold command does not parse the file 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hcc_asp.resources import kb_dir
 
 
-@dataclass(frozen=True)
-class Regimen:
+class Regimen(NamedTuple):
     """One regimen of the vocabulary."""
 
     id: str

@@ -11,12 +11,10 @@ A patient file has no sources: its answers say ``(patient file)`` as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The resources one patient value was taken from.
 
     ``references`` are ``Type/id`` (several for a combination regimen); ``element`` the element

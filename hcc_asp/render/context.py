@@ -6,18 +6,18 @@ CDS Hooks service, a saved document) names regimens and cites guidelines like th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """Regimen names by id and guideline metadata (title, year, citation, DOI) by public id."""
 
-    names: dict[str, str] = field(default_factory=dict)
-    guidelines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    names: Mapping[str, str] = MappingProxyType({})
+    guidelines: Mapping[str, dict[str, Any]] = MappingProxyType({})
 
     def title(self, guideline: str) -> str:
         """The guideline's title, or "" when unknown."""

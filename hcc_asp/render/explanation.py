@@ -15,7 +15,7 @@ holds (the KB's derivation); it decides nothing. The JSON keeps the full tree.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from hcc_asp.render.words import (
@@ -132,7 +132,7 @@ def _child_pugh_in_words(result: dict[str, Any], document: dict[str, Any]) -> No
             item["situation"] = {"state": state, "parts": components}
 
 
-def answer(document: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
+def answer(document: dict[str, Any], names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The answer first: status sentence, decisive reasons, other recommendations in brief."""
     status = document["status"]
     name = regimen_name(document["regimen"], names)

@@ -7,6 +7,7 @@ same bytes (dict order is fixed where the documents are built; JSON keys keep th
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from hcc_asp.render import explanation
@@ -187,7 +188,7 @@ def _provenance_lines(groups: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _details_lines(document: dict[str, Any], names: dict[str, str]) -> list[str]:
+def _details_lines(document: dict[str, Any], names: Mapping[str, str]) -> list[str]:
     """Every regimen's evidence, trials, reasons, missing data, actions and cautions."""
     guideline = document["guideline"]
     out = ["Details"]

@@ -7,7 +7,7 @@ KB marks ``unconfirmed`` is left out of the words and said as unconfirmed instea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Status headings, in the order a clinician reads them (what can be given first).
@@ -136,7 +136,7 @@ def evidence_words(evidence: dict[str, Any], guideline: str = "") -> str:
     return ""
 
 
-def regimen_name(regimen: str, names: dict[str, str] | None = None) -> str:
+def regimen_name(regimen: str, names: Mapping[str, str] | None = None) -> str:
     """The KB's name of a regimen (``regimen_name/2``), else its id."""
     return (names or {}).get(regimen, regimen)
 
@@ -210,7 +210,7 @@ def components_words(derived: dict[str, Any]) -> list[str]:
 
 
 def provenance_groups(
-    entries: Iterable[dict[str, Any]], names: dict[str, str] | None = None
+    entries: Iterable[dict[str, Any]], names: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Unconfirmed provenance said once, with the recommendations and regimens it concerns.
 
