@@ -1,5 +1,5 @@
-"""Allow ``python -m hcc_asp``."""
+"""Allow ``python -m hcc_asp`` (the same process set-up as the ``hcc-asp`` console script)."""
 
-from hcc_asp.cli import main
+from hcc_asp.console import run
 
-main()
+run()

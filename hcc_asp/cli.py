@@ -223,9 +223,15 @@ def _listing(name: str, rows: list[Any], fmt: str, as_text: Any, as_json: Any) -
     _write(as_json({"format": 1, name: rows}) if fmt == "json" else as_text(escaped(rows)))
 
 
+#: Commands that run long or allocate without a bound: the garbage collector stays on for them
+#: (``hcc_asp.console`` starts a one-shot command with it off).
+_COLLECTING = frozenset({"serve", "check", "audit"})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hcc-asp")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Systemic therapy of advanced hepatocellular carcinoma, from guideline knowledge in ASP.
 
     PATIENT is a YAML or JSON patient file (spec: patient.md), or - for standard input. It may
@@ -235,6 +241,10 @@ def main() -> None:
     What the KB states without a patient is kept in a per-KB cache between runs (README, "The
     per-KB cache"): HCC_ASP_CACHE_DIR=DIR puts it in DIR, HCC_ASP_NO_CACHE=1 turns it off.
     """
+    if ctx.invoked_subcommand in _COLLECTING:
+        import gc
+
+        gc.enable()
 
 
 @main.command()

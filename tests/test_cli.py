@@ -159,3 +159,31 @@ def test_installed_command_works_from_any_directory(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["patient"] == "example-naive"
+
+
+@pytest.mark.parametrize(
+    "command, collecting",
+    [
+        ("recommend", False),
+        ("why-not", False),
+        ("compare", False),
+        ("check", True),
+        ("serve", True),
+        ("audit", True),
+    ],
+)
+def test_the_garbage_collector_is_off_only_for_one_shot_commands(command, collecting):
+    """The console script starts a one-shot command with the cyclic collector off (it would free
+    almost nothing: hcc_asp.console); a service, `check` and a cohort audit run with it on."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collecting', gc.isenabled()))\n"
+        "sys.argv = ['hcc-asp', *sys.argv[1:]]\n"
+        "from hcc_asp.console import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, command, "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"collecting {collecting}"
