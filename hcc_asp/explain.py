@@ -562,6 +562,12 @@ def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol
     return out
 
 
+@lru_cache(maxsize=4096)
+def _candidate(key: str, value: Symbol, rank: int) -> Symbol:
+    """``candidate(Key, Value, Rank)``, built once: the same few hundred recur in every question."""
+    return Function("candidate", [String(key), value, Number(rank)])
+
+
 @lru_cache(maxsize=8)
 def _domains(kb: Path | None) -> tuple[tuple[str, list[Symbol]], ...]:
     """The patient space of every key a what-if may change, in schema order (once per KB)."""
@@ -617,8 +623,7 @@ def whatif_sets(
             inputs.append(Function("orig_given", list(fact.arguments)))
         else:
             inputs.append(fact)
-    for key, value, rank in _candidates(data, kb):
-        inputs.append(Function("candidate", [String(key), value, Number(rank)]))
+    inputs.extend(_candidate(key, value, rank) for key, value, rank in _candidates(data, kb))
     inputs.extend(_key_sections())
     inputs.append(Function("target", [Function(guideline_atom), Function(regimen_id)]))
     ctl = new_control(["--opt-mode=optN", "0"])
