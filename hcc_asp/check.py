@@ -236,7 +236,8 @@ def unregistered_files(kb: Path | None, program: Program) -> list[dict[str, Any]
 
     Such a file is invisible to every command, so its edition silently does not exist.
     """
-    loaded = {Path(s.location.begin.filename).resolve() for s in program.statements}
+    names = {s.location.begin.filename for s in program.statements}  # a few files, many rules
+    loaded = {Path(name).resolve() for name in names}
     folder = kb_dir(kb) / "guidelines"
     return [
         _finding(
@@ -661,12 +662,19 @@ def check(
         if g_s.name not in atoms or (kind_s.name in ACROSS and guideline != "all"):
             continue
         groups.setdefault((kind_s.name, g_s.name, regimen_s.name, str(detail_s)), atom)
+    grouped = []
+    needed: dict[str, set[str]] = {}  # witness -> the guidelines its cross findings ask about
     for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
+        grouped.append((kind, g, regimen, detail, witness))
+        if kind in ("disagreement", "edition_change") and witness is not None:
+            key = _witness_key(witness)
+            needed.setdefault(key, set()).update(_across(kind, g, detail))
+    for kind, g, regimen, detail, witness in grouped:
         text, rules = _describe(kind, g, regimen, detail, cat, located, public)
         if kind in ("disagreement", "edition_change") and witness is not None:
-            text += _why_across(kind, g, regimen, detail, witness, kb, public, answers)
+            text += _why_across(kind, g, regimen, detail, witness, kb, public, answers, needed)
         regimens_ = [] if regimen == "none" else [regimen]
         findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
 
@@ -805,6 +813,17 @@ def check(
     }
 
 
+def _witness_key(witness: dict[str, Any]) -> str:
+    """The witness's values (not its id): many cross findings share one witness patient."""
+    return json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
+
+
+def _across(kind: str, g: str, detail: Symbol) -> tuple[str, ...]:
+    """The guidelines whose reasons a cross finding gives: the other one, or both editions."""
+    other = str(detail.arguments[0].name)
+    return (g, other) if kind == "edition_change" else (other,)
+
+
 def _why_across(
     kind: str,
     g: str,
@@ -814,23 +833,26 @@ def _why_across(
     kb: Path | None,
     public: dict[str, str],
     answers: dict[str, Any],
+    needed: dict[str, set[str]],
 ) -> str:
     """Why the witness gets its answers: the main reason under the guideline that does not offer.
 
     For a disagreement that is the other guideline; for an edition change, whichever edition does
     not offer the regimen (both, when neither does). ``answers`` keeps the witnesses solved in
-    this check run: many cross findings share one witness.
+    this check run: many cross findings share one witness, solved once over the guidelines all
+    of them ask about (``needed``), not over every guideline (a guideline's answers do not
+    depend on the other guidelines' files).
     """
     from hcc_asp.patient import patient_from_data
     from hcc_asp.render import main_reason
 
-    key = json.dumps({k: v for k, v in witness.items() if k != "id"}, sort_keys=True)
+    key = _witness_key(witness)
     if key not in answers:
-        answers[key] = (solve_patient(patient_from_data(witness, "witness"), kb), {})
+        patient = patient_from_data(witness, "witness")
+        answers[key] = (solve_patient(patient, kb, guidelines=sorted(needed[key])), {})
     answer, entries = answers[key]
-    other = detail.arguments[0].name
     reasons = []
-    for atom in (g, other) if kind == "edition_change" else (other,):
+    for atom in _across(kind, g, detail):
         if atom not in entries:
             entries[atom] = {e["regimen"]: e for e in regimen_entries(answer, atom, kb)}
         entry = entries[atom].get(regimen)
