@@ -97,12 +97,27 @@ def fingerprint(kb: Path | None = None) -> str:
     here = Path(__file__).parent
     for name in _BUILDERS:
         digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
-    for path in sorted(root.rglob("*.lp")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    for path in sorted(queries_dir().glob("*.lp")):  # the what-if slice depends on whatif.lp
-        digest.update(b"queries/" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    files = _lp_files(str(root)) + _lp_files(str(queries_dir()), "queries/")  # whatif.lp too
+    for relative, path in files:
+        with open(path, "rb") as source:
+            digest.update(relative.encode() + b"\0" + source.read() + b"\0")
     return digest.hexdigest()
+
+
+def _lp_files(folder: str, prefix: str = "") -> list[tuple[str, str]]:
+    """Every ``*.lp`` file in ``folder`` and its subfolders, sorted: (relative path, full path).
+
+    The relative path is in POSIX form, behind ``prefix``. ``os.scandir`` rather than
+    ``Path.rglob``, which costs a cold command half a millisecond more.
+    """
+    found: list[tuple[str, str]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                found.extend(_lp_files(entry.path, f"{prefix}{entry.name}/"))
+            elif entry.name.endswith(".lp"):
+                found.append((prefix + entry.name, entry.path))
+    return sorted(found)
 
 
 def _entry(kb: Path | None, name: str) -> Path | None:
