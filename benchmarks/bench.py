@@ -242,6 +242,7 @@ def cold_section(rounds: int, workdir: Path) -> None:
     document = recommend(patient)
     regimen = why_not_regimen(document)
     why_cli = [python, "-m", "hcc_asp", "why-not", example, regimen, "--format", "json"]
+    compare_cli = [python, "-m", "hcc_asp", "compare", example, "--format", "json"]
     plain_cli = [python, str(workdir / "plain.py"), "program.lp", "facts.lp"]
     print(f"\nNew processes, cold (interleaved, {rounds} rounds, 1 warm-up; cache filled first)")
     print(f"  example {Path(example).name}, guideline {guideline}, why-not {regimen}")
@@ -253,6 +254,7 @@ def cold_section(rounds: int, workdir: Path) -> None:
             "models": lambda: run_process([python, "-c", MODEL_FLOOR], env, cwd),
             "plain": lambda: run_process(plain_cli, env, cwd),
             "why": lambda: run_process(why_cli, env, cwd),
+            "compare": lambda: run_process(compare_cli, env, cwd),
         },
         rounds,
     )
@@ -262,12 +264,14 @@ def cold_section(rounds: int, workdir: Path) -> None:
     line("cold", "import floor + one pydantic model defined and used", samples["models"], cpu=True)
     line("cold", "plain clingo process: same program text and facts", samples["plain"], cpu=True)
     line("cold", "`hcc-asp why-not` process, warm cache", samples["why"], cpu=True)
+    line("cold", "`hcc-asp compare` process, every guideline", samples["compare"], cpu=True)
     ratio("cold recommend / import floor", samples["recommend"], samples["floor"])
     ratio("cold recommend / import floor, collector off", samples["recommend"], samples["quiet"])
     ratio("floor with one pydantic model / import floor", samples["models"], samples["floor"])
     ratio("cold recommend / floor with one pydantic model", samples["recommend"], samples["models"])
     ratio("cold recommend / plain clingo process", samples["recommend"], samples["plain"])
     ratio("cold why-not / cold recommend", samples["why"], samples["recommend"])
+    ratio("cold compare / cold recommend", samples["compare"], samples["recommend"])
     first: list[tuple[float, float]] = []
     for index in range(max(2, rounds // 4)):
         fresh = dict(env, HCC_ASP_CACHE_DIR=str(workdir / f"empty-{index}"))
