@@ -214,8 +214,9 @@ def _parse_terms(texts: list[str]) -> list[Symbol]:
     """Parse many term texts with one ``clingo.parse_term`` call (one tuple of them).
 
     A cold command decodes a few hundred Symbols from the cache; one call instead of one each
-    saves about a millisecond. A damaged text that would not parse alone, or that splits or
-    merges items of the tuple, raises ValueError (the cache then rebuilds the entry).
+    saves about a millisecond. Texts that do not parse, or that give a tuple of another length
+    than the list (a damaged entry whose commas split or merge items), raise ValueError: the
+    cache then rebuilds the entry.
     """
     if not texts:
         return []
