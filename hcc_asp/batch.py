@@ -53,7 +53,7 @@ import clingo
 from clingo import Function, Number, Symbol, ast
 from clingo.ast import ASTType, Sign
 
-from hcc_asp.engine import Answer, Context, KnowledgeBaseError, new_control
+from hcc_asp.engine import Answer, Context, KnowledgeBaseError, new_control, number_of
 from hcc_asp.facts import patient_facts
 from hcc_asp.program import add_to, guideline_statements
 from hcc_asp.recommend import (
@@ -310,13 +310,7 @@ def _shown(symbol: Symbol) -> tuple[int, Symbol]:
     chunk: decoding each distinct one once removes most of the per-atom API calls.
     """
     code, atom = symbol.arguments
-    return _number(code), _one(atom)
-
-
-@lru_cache(maxsize=1 << 16)
-def _number(symbol: Symbol) -> int:
-    """A number symbol's value, read once per process (a chunk has few distinct codes)."""
-    return symbol.number
+    return number_of(code), _one(atom)
 
 
 @lru_cache(maxsize=SHOWN_CACHE_SIZE)

@@ -379,6 +379,18 @@ def name_of(symbol: Symbol) -> str:
     return symbol.name
 
 
+@lru_cache(maxsize=1 << 12)
+def string_of(symbol: Symbol) -> str:
+    """A string symbol's text, read once per process (see ``arguments_of``)."""
+    return symbol.string
+
+
+@lru_cache(maxsize=1 << 16)
+def number_of(symbol: Symbol) -> int:
+    """A number symbol's value, read once per process (see ``arguments_of``)."""
+    return symbol.number
+
+
 class Answer:
     """The atoms of one patient's stable model, indexed by predicate name in one pass.
 

@@ -24,6 +24,7 @@ from hcc_asp.engine import (
     ground_and_solve,
     key_text,
     name_of,
+    string_of,
 )
 from hcc_asp.facts import patient_data, patient_facts, plain_value
 from hcc_asp.loader import compiled
@@ -345,7 +346,7 @@ def regimen_entries(
 
     # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
     statuses = {regimen: found[-1] for regimen, found in statuses_of(answer, g).items()}
-    selected = {r: _string(found[0][1][2]) for r, found in of("selected_rec", 3).items()}
+    selected = {r: string_of(found[0][1][2]) for r, found in of("selected_rec", 3).items()}
     reasons, contra = of("reason", 4), of("contraindication_reason", 3)
     missing, actions = of("missing_key", 3), of("action", 3)
     cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
@@ -439,12 +440,6 @@ def _per_regimen(atom: Symbol) -> tuple[str, str, tuple[Symbol, ...]]:
     return str(arguments[0]), name_of(arguments[1]), arguments
 
 
-@lru_cache(maxsize=1 << 12)
-def _string(symbol: Symbol) -> str:
-    """A string symbol's text, read once per process (see ``hcc_asp.engine.arguments_of``)."""
-    return symbol.string
-
-
 def _unmet_reason(
     cat: Catalogue, guideline_atom: str, atom: Symbol
 ) -> tuple[str, Symbol, dict[str, str], bool, int]:
@@ -458,7 +453,7 @@ def _unmet_reason(
     memo = cat.memo.get(key)
     if memo is None:
         arguments = arguments_of(atom)
-        rec_label, condition = _string(arguments[2]), arguments[3]
+        rec_label, condition = string_of(arguments[2]), arguments[3]
         excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get("excludes", [])
         label = condition_label(cat, condition)
         # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
