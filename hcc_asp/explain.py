@@ -110,7 +110,7 @@ class Explainer:
         self._shadows: dict[str, list[Symbol]] = defaultdict(list)
         self._supports: dict[Symbol, list[Support]] = {}
         self._prefixes: dict[tuple[str, int, int], dict[tuple[Symbol, ...], list[Symbol]]] = {}
-        self._order = _rule_order(program)
+        self._order = program.rule_order
         by_name: dict[str, list[Symbol]] = defaultdict(list)
         true: list[Symbol] = []
         for atom in atoms:
@@ -316,17 +316,6 @@ class Explainer:
             for atom in group:  # sorted, so each list keeps the group's order
                 index[tuple(atom.arguments[: len(values)])].append(atom)
         return list(index.get(values, ()))
-
-
-_ORDERS: dict[int, tuple[Compiled, dict[str, int]]] = {}
-
-
-def _rule_order(program: Compiled) -> dict[str, int]:
-    """Each rule id's position in the KB (supports are listed in rule order), once per program."""
-    found = _ORDERS.get(id(program))
-    if found is None or found[0] is not program:
-        found = _ORDERS[id(program)] = (program, {r: i for i, r in enumerate(program.rules)})
-    return found[1]
 
 
 def _solve_with_shadows(

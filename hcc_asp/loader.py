@@ -15,7 +15,7 @@ from __future__ import annotations
 import atexit
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -94,6 +94,11 @@ class Compiled:
         if found is None:
             found = self._texts[key] = self._join(key[0], explained, whatif)
         return found
+
+    @cached_property
+    def rule_order(self) -> dict[str, int]:
+        """Each rule id's position in the KB (an explanation lists supports in rule order)."""
+        return {rule_id: index for index, rule_id in enumerate(self.rules)}
 
     def _join(self, guidelines: Iterable[str] | None, explained: bool, whatif: bool) -> str:
         chunks = self.explained if explained else self.whatif if whatif else self.plain
