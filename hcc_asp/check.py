@@ -60,6 +60,8 @@ NO_ANSWER = "_check_no_answer"
 SCOPE_VALUES = {"line": "1-4", "child_pugh": "A, B, C", "ecog": "0-4"}
 #: Findings between guidelines: only when every guideline is checked (`--guideline all`).
 ACROSS = ("disagreement", "edition_change", "coverage")
+#: The findings between guidelines whose text says why the witness gets each answer.
+EXPLAINED_ACROSS = ("disagreement", "edition_change")
 #: Internal patient-file keys left out of the space: they cannot move a decision.
 NOT_IN_SPACE = ("id", "version")
 
@@ -667,14 +669,15 @@ def check(
     for index, ((kind, g, regimen, _), atom) in enumerate(sorted(groups.items())):
         detail = atom.arguments[3]
         witness = witness_for(atom, f"check-{kind}-{index + 1}")
-        grouped.append((kind, g, regimen, detail, witness))
-        if kind in ("disagreement", "edition_change") and witness is not None:
+        key = None
+        if kind in EXPLAINED_ACROSS and witness is not None:
             key = _witness_key(witness)
             needed.setdefault(key, set()).update(_across(kind, g, detail))
-    for kind, g, regimen, detail, witness in grouped:
+        grouped.append((kind, g, regimen, detail, witness, key))
+    for kind, g, regimen, detail, witness, key in grouped:
         text, rules = _describe(kind, g, regimen, detail, cat, located, public)
-        if kind in ("disagreement", "edition_change") and witness is not None:
-            text += _why_across(kind, g, regimen, detail, witness, kb, public, answers, needed)
+        if witness is not None and key is not None:
+            text += _why_across(kind, g, regimen, detail, witness, key, kb, public, answers, needed)
         regimens_ = [] if regimen == "none" else [regimen]
         findings.append(_finding(kind, public[g], regimens_, text, rules, witness))
 
@@ -830,6 +833,7 @@ def _why_across(
     regimen: str,
     detail: Symbol,
     witness: dict[str, Any],
+    key: str,
     kb: Path | None,
     public: dict[str, str],
     answers: dict[str, Any],
@@ -839,14 +843,13 @@ def _why_across(
 
     For a disagreement that is the other guideline; for an edition change, whichever edition does
     not offer the regimen (both, when neither does). ``answers`` keeps the witnesses solved in
-    this check run: many cross findings share one witness, solved once over the guidelines all
-    of them ask about (``needed``), not over every guideline (a guideline's answers do not
-    depend on the other guidelines' files).
+    this check run, by ``key`` (``_witness_key``): many cross findings share one witness, solved
+    once over the guidelines all of them ask about (``needed``), not over every guideline (a
+    guideline's answers do not depend on the other guidelines' files).
     """
     from hcc_asp.patient import patient_from_data
     from hcc_asp.render import main_reason
 
-    key = _witness_key(witness)
     if key not in answers:
         patient = patient_from_data(witness, "witness")
         answers[key] = (solve_patient(patient, kb, guidelines=sorted(needed[key])), {})
