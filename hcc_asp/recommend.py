@@ -373,10 +373,7 @@ def regimen_entries(
             "sources": list(sources),
             "reasons": [],
             "missing": sorted({key_text(args[2]) for _, args in missing.get(regimen, [])}),
-            "actions": [
-                {"code": code, "text": cat.action_text.get(code, code)}
-                for code in (name_of(args[2]) for _, args in actions.get(regimen, []))
-            ],
+            "actions": [action_entry(cat, args[2]) for _, args in actions.get(regimen, [])],
             "cautions": [],
         }
         for _, args in contra.get(regimen, []):
@@ -427,6 +424,37 @@ def regimen_entries(
         key=lambda e: (STATUS_ORDER.index(e["status"]), e["recommendation"] or "~", e["regimen"])
     )
     return entries
+
+
+def action_entry(cat: Catalogue, action: Symbol) -> dict[str, str]:
+    """Word one action of a conditional regimen with the KB's text.
+
+    Most actions are constants with their ``action_text/2``. A time-limited contraindication
+    (kb/safety.lp ``start_after_window(Id, Key, T, Left, Scale)``) is worded from the KB's template
+    for it, filled with the statement's own text and the window's numbers the KB computed: the
+    regimen waits, it is not contraindicated (issue 22, point 3).
+    """
+    code = name_of(action)
+    template = cat.action_text.get(code, code)
+    if code != "start_after_window":
+        return {"code": code, "text": template}
+    ident, key, window, left, scale = arguments_of(action)
+    statement = name_of(ident)
+    remaining = left.number / scale.number
+    if string_of(key).endswith("_days_ago"):
+        days = int(remaining) + 1
+        when = (
+            f"on or after day {window.number + 1} after it ({days} day{'s' * (days != 1)} "
+            "from the date of the patient file's data)"
+        )
+    else:
+        when = (
+            f"once more than {window.number} months have passed since it (more than "
+            f"{remaining:g} month{'s' * (remaining != 1)} from the date of the patient file's data)"
+        )
+    safety = str(cat.safety.get(statement, {}).get("text", statement))
+    text = template.format(safety=safety, when=when)
+    return {"code": code, "text": text, "statement": statement}
 
 
 @lru_cache(maxsize=1 << 15)
