@@ -16,6 +16,7 @@ Routes (``{id}`` one of :data:`SERVICES`):
 - ``POST /cds-services/{id}/feedback``: appended to the feedback log.
 - ``GET /explain/{token}/{guideline}[/{regimen}]`` and ``GET /explain/{token}/compare``: the
   explanation behind a card's link.
+- ``GET /`` and ``/page/...``: the clinician's page (:mod:`hcc_asp.web.routes`).
 """
 
 from __future__ import annotations
@@ -349,6 +350,17 @@ class Engine:
         self.names = {r.id: r.name for r in self.vocabulary}
         self.aliases = regimen_aliases(kb)
         self.drugs = {r.id: tuple(d for d, _ in r.drugs) for r in self.vocabulary}
+        from hcc_asp.render.words import guideline_label
+        from hcc_asp.web.answer import Answerer
+
+        #: The clinician's page (``/``): every encoded guideline, the first configured one shown.
+        self.page = Answerer(
+            kb,
+            {g: guideline_label(g) for g in rows},
+            self.guidelines[0],
+            self.aliases,
+            self.names,
+        )
         folder = settings.explanation_dir or Path(tempfile.mkdtemp(prefix="hcc-asp-explain-"))
         self.store = ExplanationStore(
             folder, settings.explanation_ttl_seconds, settings.link_secret
@@ -428,10 +440,12 @@ class Engine:
         """Build the cards of a call from the patient model (also used by the tests' YAML path)."""
         from hcc_asp.compare import compare
         from hcc_asp.recommend import recommend
+        from hcc_asp.web.answer import patient_file_data
 
         kb = self.settings.kb
         record = {
-            "patient": patient.model_dump(mode="json", by_alias=True, exclude_none=True),
+            # the sections the data gave are kept (an empty comorbidities section means something)
+            "patient": patient_file_data(patient),
             "sources": sources_record(patient),
             "guidelines": self.guidelines,
         }
@@ -461,6 +475,7 @@ class Engine:
                         self.names,
                         hook_instance=request.hookInstance,
                         explanation_url=f"{link}/{guideline}",
+                        page_url=f"{base}/#link={token}&guideline={guideline}",
                         patient_values=values,
                         current=current,
                     )
@@ -671,6 +686,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def explain_regimen(token: str, guideline: str, regimen: str) -> Response:
         return await explanation_page(token, guideline, regimen)
 
+    from hcc_asp.web.routes import install
+
+    install(
+        app,
+        lambda: holder["engine"],
+        authorize,
+        lambda status, problems: ServiceError(
+            status, problems, "not-found" if status == 404 else "invalid"
+        ),
+    )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

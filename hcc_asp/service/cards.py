@@ -306,10 +306,15 @@ def guideline_card(
     *,
     hook_instance: str,
     explanation_url: str,
+    page_url: str | None = None,
     patient_values: Sequence[tuple[str, str]] = (),
     current: Sequence[str] = (),
 ) -> Card:
-    """The ``patient-view`` card of one guideline's ``recommend`` document."""
+    """The ``patient-view`` card of one guideline's ``recommend`` document.
+
+    ``page_url`` (the service's page opened on this patient) adds a second link, where the
+    clinician tries what-ifs on the patient's own values.
+    """
     summary = recommend_summary(document, guideline, names)
     indicator = recommend_indicator(document, current)
     detail = recommend_detail(document, guideline, names, patient_values)
@@ -333,7 +338,12 @@ def guideline_card(
         indicator=indicator,
         detail=detail,
         source=guideline.source(),
-        links=[Link(label=f"Why: the {guideline.label} explanation", url=explanation_url)],
+        links=[Link(label=f"Why: the {guideline.label} explanation", url=explanation_url)]
+        + (
+            [Link(label="What if: open this patient in the hcc-asp page", url=page_url)]
+            if page_url
+            else []
+        ),
     )
 
 
