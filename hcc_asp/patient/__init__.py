@@ -1,6 +1,11 @@
 """Patient input: one model and one reader per source.
 
-- :mod:`hcc_asp.patient.model` -- the patient model (format version 1) and its validation.
+- :mod:`hcc_asp.patient.model` -- the patient model (format version 1): the file's sections.
+- :mod:`hcc_asp.patient.leaves`, :mod:`hcc_asp.patient.bounds` -- its leaf types; the size bounds,
+  numeric ranges and unit factors.
+- :mod:`hcc_asp.patient.validation` -- data to a :class:`Patient`, every problem one line;
+  :mod:`hcc_asp.patient.contradictions` -- keys valid alone that contradict each other;
+  :mod:`hcc_asp.patient.problems` -- :class:`PatientError` and the wording of a problem.
 - :mod:`hcc_asp.patient.file` -- the patient-file reader (YAML/JSON, ``spec/patient.md``).
 - :mod:`hcc_asp.patient.fhir` -- the FHIR R4 reader (Bundle, NDJSON, directory) and its mapping
   table ``fhir/mapping.csv``; needs the ``fhir`` extra, imported only when FHIR is read.
@@ -14,26 +19,23 @@ sources).
 Every public name stays importable from ``hcc_asp.patient`` as before.
 """
 
+from hcc_asp.patient.bounds import BOUNDS, MAX_BYTES, MAX_DEPTH, MAX_NODES
 from hcc_asp.patient.file import load_patient, parse_patient, read_source
 from hcc_asp.patient.load import read_patient
 from hcc_asp.patient.model import (
-    BOUNDS,
-    MAX_BYTES,
-    MAX_DEPTH,
-    MAX_NODES,
     Access,
     ChildPugh,
     Comorbidities,
     Labs,
     Liver,
     Patient,
-    PatientError,
     PriorTherapy,
     Tumour,
     Varices,
-    patient_from_data,
 )
+from hcc_asp.patient.problems import PatientError
 from hcc_asp.patient.sources import Source
+from hcc_asp.patient.validation import patient_from_data
 
 __all__ = [
     "BOUNDS",

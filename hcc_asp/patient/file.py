@@ -28,18 +28,10 @@ from typing import Any
 
 import yaml
 
-from hcc_asp.patient.model import (
-    MAX_BYTES,
-    MAX_DEPTH,
-    MAX_NODES,
-    Patient,
-    PatientError,
-    _format_path,
-    _Loc,
-    _Problem,
-    _show,
-    _validate,
-)
+from hcc_asp.patient.bounds import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from hcc_asp.patient.model import Patient
+from hcc_asp.patient.problems import Loc, PatientError, Problem, format_path, show
+from hcc_asp.patient.validation import validate
 
 # ---------------------------------------------------------------------------------------------
 # Reading
@@ -187,7 +179,7 @@ def parse_patient(
         data, raw, problems = parse_json(text)
     else:
         data, raw, problems = _parse_yaml(text)
-    return _validate(data, default_id, aliases, raw, problems)
+    return validate(data, default_id, aliases, raw, problems)
 
 
 def syntax_of(source: str) -> str | None:
@@ -238,7 +230,7 @@ class _Frame:
 
     __slots__ = ("key", "loc", "seen", "skip", "value")
 
-    def __init__(self, value: dict[str, Any] | list[Any], loc: _Loc) -> None:
+    def __init__(self, value: dict[str, Any] | list[Any], loc: Loc) -> None:
         self.value = value
         self.loc = loc
         self.key: str | None = None  # mapping: the key whose value comes next
@@ -266,8 +258,8 @@ class _DocumentBuilder:
     def __init__(self) -> None:
         self.root: list[Any] = []
         self.stack = [_Frame(self.root, ())]
-        self.raw: dict[_Loc, str] = {}  # source text of every non-text scalar
-        self.duplicates: list[_Problem] = []
+        self.raw: dict[Loc, str] = {}  # source text of every non-text scalar
+        self.duplicates: list[Problem] = []
         self.nodes = 0
         self.documents = 0
 
@@ -331,9 +323,9 @@ class _DocumentBuilder:
         if key in top.seen:
             loc = (*top.loc, key)
             self.duplicates.append(
-                _Problem(
+                Problem(
                     loc,
-                    f"{_format_path(loc)}: duplicate key (first on line {top.seen[key]}, "
+                    f"{format_path(loc)}: duplicate key (first on line {top.seen[key]}, "
                     f"again on line {line}); give each key once",
                 )
             )
@@ -342,7 +334,7 @@ class _DocumentBuilder:
             top.seen[key] = line
         top.key = key
 
-    def _attach(self, value: Any) -> _Loc:
+    def _attach(self, value: Any) -> Loc:
         """Put a value (or a just-opened container) into the open container; return its path."""
         top = self.stack[-1]
         if top.value is self.root:
@@ -360,7 +352,7 @@ class _DocumentBuilder:
         return (*top.loc, key)
 
 
-def _parse_yaml(text: str) -> tuple[dict[str, Any], dict[_Loc, str], list[_Problem]]:
+def _parse_yaml(text: str) -> tuple[dict[str, Any], dict[Loc, str], list[Problem]]:
     """Turn YAML text into plain data (dict, list, str, int, float, bool, None).
 
     Returns the top-level mapping, the source text of every non-text scalar by key path (for
@@ -377,7 +369,7 @@ def _parse_yaml(text: str) -> tuple[dict[str, Any], dict[_Loc, str], list[_Probl
         raise PatientError("the file is empty: expected patient keys (id, ecog, labs, ...)")
     if not isinstance(data, dict):
         raise PatientError(
-            f"the file must be a mapping of patient keys (key: value lines), got {_show(data)}"
+            f"the file must be a mapping of patient keys (key: value lines), got {show(data)}"
         )
     return data, builder.raw, builder.duplicates
 

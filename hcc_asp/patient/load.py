@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hcc_asp.patient.file import parse_patient, read_source, syntax_of
-from hcc_asp.patient.model import Patient, PatientError
+from hcc_asp.patient.model import Patient
+from hcc_asp.patient.problems import PatientError
 
 #: The values of ``--input``.
 INPUTS = ("auto", "file", "fhir")

@@ -13,14 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hcc_asp.patient.model import (
-    MAX_DEPTH,
-    MAX_NODES,
-    PatientError,
-    _format_path,
-    _Loc,
-    _Problem,
-)
+from hcc_asp.patient.bounds import MAX_DEPTH, MAX_NODES
+from hcc_asp.patient.problems import Loc, PatientError, Problem, format_path
 
 
 class _Object(dict[str, Any]):
@@ -49,7 +43,7 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip(" \t\r\n").startswith("{")
 
 
-def parse_json(text: str) -> tuple[dict[str, Any], dict[_Loc, str], list[_Problem]]:
+def parse_json(text: str) -> tuple[dict[str, Any], dict[Loc, str], list[Problem]]:
     """Turn JSON text into plain data, as ``_parse_yaml`` does for YAML (same return shape)."""
     if not text.strip(" \t\r\n"):
         raise PatientError("the file is empty: expected patient keys (id, ecog, labs, ...)")
@@ -66,22 +60,22 @@ def parse_json(text: str) -> tuple[dict[str, Any], dict[_Loc, str], list[_Proble
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
         raise PatientError(f"the file must be a JSON object of patient keys, got {kind}")
-    problems: list[_Problem] = []
+    problems: list[Problem] = []
     nodes = _walk(data, (), 1, problems)
     if nodes > MAX_NODES:
         raise PatientError(f"more than {MAX_NODES} JSON values in one file")
     return _plain(data), {}, problems
 
 
-def _walk(value: Any, loc: _Loc, depth: int, problems: list[_Problem]) -> int:
+def _walk(value: Any, loc: Loc, depth: int, problems: list[Problem]) -> int:
     """Check depth, duplicates and text of a parsed value; return how many values it holds."""
     if depth > MAX_DEPTH:
         raise PatientError(
-            f"{_format_path(loc) or 'the file'}: nested deeper than {MAX_DEPTH} levels"
+            f"{format_path(loc) or 'the file'}: nested deeper than {MAX_DEPTH} levels"
         )
     if isinstance(value, str):
         if any("\ud800" <= c <= "\udfff" for c in value):
-            where = _format_path(loc) or "the file"
+            where = format_path(loc) or "the file"
             raise PatientError(f"{where}: not valid Unicode text (a lone surrogate escape)")
         return 1
     count = 1
@@ -89,11 +83,11 @@ def _walk(value: Any, loc: _Loc, depth: int, problems: list[_Problem]) -> int:
         for key in value.duplicates:
             path = (*loc, key)
             problems.append(
-                _Problem(path, f"{_format_path(path)}: duplicate key; give each key once")
+                Problem(path, f"{format_path(path)}: duplicate key; give each key once")
             )
         for key, item in value.items():
             if any("\ud800" <= c <= "\udfff" for c in key):
-                inside = _format_path(loc) or "the file"
+                inside = format_path(loc) or "the file"
                 raise PatientError(f"{inside}: a key is not valid Unicode text (a lone surrogate)")
             count += _walk(item, (*loc, key), depth + 1, problems)
     elif isinstance(value, list):

@@ -30,8 +30,10 @@ from hcc_asp.patient.fhir.read import (
     read_fhir_source,
     resources_from_data,
 )
-from hcc_asp.patient.model import Patient, PatientError, patient_from_data
+from hcc_asp.patient.model import Patient
+from hcc_asp.patient.problems import PatientError
 from hcc_asp.patient.sources import Source
+from hcc_asp.patient.validation import patient_from_data
 
 __all__ = [
     "STALE_AFTER_DAYS",

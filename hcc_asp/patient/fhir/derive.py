@@ -27,7 +27,7 @@ from typing import Any
 from hcc_asp.patient.fhir.mapping import Row, name_rows, rows_for
 from hcc_asp.patient.fhir.read import Resource
 from hcc_asp.patient.fhir.units import accepted, factor
-from hcc_asp.patient.model import PatientError
+from hcc_asp.patient.problems import PatientError
 from hcc_asp.patient.sources import Source
 
 #: A value older than this many days before the as-of date is reported as stale (a convention of

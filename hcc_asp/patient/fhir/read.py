@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hcc_asp.patient.model import MAX_BYTES, MAX_DEPTH, MAX_NODES, PatientError
+from hcc_asp.patient.bounds import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from hcc_asp.patient.problems import PatientError
 
 #: Resource types the mapping reads; only these are validated with fhir.resources.
 USED_TYPES = (
