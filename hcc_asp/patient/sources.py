@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+#: A value older than this many days before the as-of date is reported as stale (a convention of
+#: this tool, not a guideline figure: a clinician confirms it is still current).
+STALE_AFTER_DAYS = 30
+
 
 class Source(NamedTuple):
     """The resources one patient value was taken from.
@@ -73,8 +77,6 @@ def stale_notes(sources: Mapping[str, Source], window_days: int) -> list[dict[st
 
 def annotate_recommend(document: dict[str, Any], sources: Mapping[str, Source]) -> None:
     """Add ``sources`` (key -> references, element, date, stale) and stale-value notes."""
-    from hcc_asp.patient.fhir.derive import STALE_AFTER_DAYS
-
     document["notes"].extend(stale_notes(sources, STALE_AFTER_DAYS))
     document["sources"] = {key: sources[key].as_json() for key in sorted(sources)}
 

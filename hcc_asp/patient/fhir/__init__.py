@@ -23,7 +23,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from hcc_asp.patient.fhir.derive import STALE_AFTER_DAYS, Derivation, derive
+from hcc_asp.patient.fhir.derive import Derivation, derive
 from hcc_asp.patient.fhir.read import (
     Resource,
     looks_like_fhir,
@@ -32,7 +32,7 @@ from hcc_asp.patient.fhir.read import (
 )
 from hcc_asp.patient.model import Patient
 from hcc_asp.patient.problems import PatientError
-from hcc_asp.patient.sources import Source
+from hcc_asp.patient.sources import STALE_AFTER_DAYS, Source
 from hcc_asp.patient.validation import patient_from_data
 
 __all__ = [

@@ -4,9 +4,10 @@ Rules (README, "FHIR input"):
 
 - **Observations**: the newest one per concept (bilirubin in either unit is one concept) with
   status final/amended/corrected, dated on or before the as-of date, is used; its date is kept.
-  Values older than :data:`STALE_AFTER_DAYS` are used and reported as stale. The unit sent is
-  converted (:mod:`units`); a unit not listed is an input error. An Observation of a mapped code
-  without a value (and without ``dataAbsentReason``) is an input error.
+  Values older than :data:`~hcc_asp.patient.sources.STALE_AFTER_DAYS` are used and reported as
+  stale. The unit sent is converted (:mod:`units`); a unit not listed is an input error. An
+  Observation of a mapped code without a value (and without ``dataAbsentReason``) is an input
+  error.
 - **Conditions**: absent is unknown. ``verificationStatus`` refuted, or ``clinicalStatus``
   inactive/remission/resolved, gives the row's ``refuted`` value ("no") where the key is about
   that very condition; a "yes" anywhere wins over a "no". Unconfirmed/provisional ones are noted.
@@ -28,11 +29,8 @@ from hcc_asp.patient.fhir.mapping import Row, name_rows, rows_for
 from hcc_asp.patient.fhir.read import Resource
 from hcc_asp.patient.fhir.units import accepted, factor
 from hcc_asp.patient.problems import PatientError
-from hcc_asp.patient.sources import Source
+from hcc_asp.patient.sources import STALE_AFTER_DAYS, Source
 
-#: A value older than this many days before the as-of date is reported as stale (a convention of
-#: this tool, not a guideline figure: a clinician confirms it is still current).
-STALE_AFTER_DAYS = 30
 #: Records of one drug less than this many days apart are one course.
 SAME_COURSE_DAYS = 90
 #: Drugs started within this many days of each other, forming a regimen together, are one line.
