@@ -121,7 +121,7 @@ def _child(*arguments: str) -> dict[str, Any]:
 
 
 def _workers(size: int, guideline: str, workers: int) -> dict[str, Any]:
-    from hcc_asp.cohort.readers import Record
+    from hcc_asp.cohort.records import Record
     from hcc_asp.cohort.runner import assess
 
     records = [Record(f"synthetic:{i}", p) for i, p in enumerate(_patients(size), start=1)]

@@ -79,7 +79,7 @@ def audit(
     nothing usable.
     """
     from hcc_asp.cohort import audit_cohort
-    from hcc_asp.cohort.readers import CohortError
+    from hcc_asp.cohort.records import CohortError
     from hcc_asp.recommend import resolve_guideline
 
     chosen: list[str | None] = [*dict.fromkeys(guidelines)] or [None]

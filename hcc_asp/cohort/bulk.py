@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from hcc_asp.cohort.readers import CohortError, Record, lines_of
+from hcc_asp.cohort.lines import lines_of
+from hcc_asp.cohort.records import CohortError, Record
 from hcc_asp.patient import MAX_BYTES, PatientError
 
 __all__ = ["read_bulk"]

@@ -15,32 +15,18 @@ Every record is bounded as a patient file is (``hcc_asp.patient``: size, depth, 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from hcc_asp.patient import MAX_BYTES, Patient, PatientError, load_patient, parse_patient
+from hcc_asp.cohort.bulk import read_bulk
+from hcc_asp.cohort.lines import lines_of
+from hcc_asp.cohort.records import CohortError, Record
+from hcc_asp.cohort.table import read_table
+from hcc_asp.patient import MAX_BYTES, PatientError, load_patient, parse_patient
 
 __all__ = ["PATIENT_SUFFIXES", "CohortError", "Record", "read_cohort"]
 
 PATIENT_SUFFIXES = (".yaml", ".yml", ".json")
-#: Most columns a cohort CSV may have (the schema has about 60 keys, plus numbered prior lines).
-MAX_COLUMNS = 500
-
-
-class CohortError(Exception):
-    """The cohort as a whole cannot be read (no such path, unknown kind): exit code 2."""
-
-
-@dataclass
-class Record:
-    """One input record: where it is, and the patient or the problems that kept it out."""
-
-    where: str
-    patient: Patient | None = None
-    problems: list[str] = field(default_factory=list)
 
 
 def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
@@ -56,8 +42,6 @@ def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> I
         raise CohortError(f"{path}: no such file or directory")
     suffix = source.suffix.lower()
     if suffix == ".csv":
-        from hcc_asp.cohort.table import read_table
-
         yield from read_table(source, aliases)
     elif suffix in (".jsonl", ".ndjson"):
         if suffix == ".ndjson" and _is_fhir_bulk(source):
@@ -85,28 +69,6 @@ def _directory(path: Path, aliases: Mapping[str, str] | None) -> Iterator[Record
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in PATIENT_SUFFIXES)
     for file in files:
         yield _patient_file(file, aliases)
-
-
-def lines_of(path: Path) -> Iterator[tuple[int, str | None]]:
-    """Yield (line number, text) of a text file; text None for a line over the size bound.
-
-    A line is read at most :data:`MAX_BYTES` at a time, so one huge line cannot exhaust memory;
-    the rest of it is skipped. Undecodable bytes become U+FFFD (the record then fails validation
-    with its own line rather than stopping the run).
-    """
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            raw = handle.readline(MAX_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
-                while (rest := handle.readline(MAX_BYTES + 1)) and not rest.endswith(b"\n"):
-                    pass
-                yield number, None
-                continue
-            yield number, raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
 def _json_lines(path: Path, aliases: Mapping[str, str] | None) -> Iterator[Record]:
@@ -139,41 +101,4 @@ def _is_fhir_bulk(path: Path) -> bool:
 
 
 def _fhir_bulk(files: list[Path], aliases: Mapping[str, str] | None) -> Iterator[Record]:
-    from hcc_asp.cohort.bulk import read_bulk
-
     yield from read_bulk(files, aliases)
-
-
-def text_stream(path: Path) -> io.TextIOWrapper:
-    """Open a text file for csv: UTF-8 (a byte-order mark dropped), undecodable bytes replaced."""
-    return open(path, encoding="utf-8-sig", errors="replace", newline="")
-
-
-def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, list[str]]]:
-    """Yield (line, row, problems) of a CSV file; the header is checked once."""
-    csv.field_size_limit(MAX_BYTES)
-    with text_stream(path) as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-        except csv.Error as error:
-            raise CohortError(f"{path}:1: CSV header cannot be read ({error})") from None
-        if header is None:
-            return
-        if len(header) > MAX_COLUMNS:
-            raise CohortError(f"{path}:1: more than {MAX_COLUMNS} columns")
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield reader.line_num, None, [f"CSV cannot be read ({error})"]
-                continue
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                problem = f"{len(row)} cells where the header has {len(header)} columns"
-                yield reader.line_num, None, [problem]
-                continue
-            yield reader.line_num, dict(zip(header, row, strict=True)), []

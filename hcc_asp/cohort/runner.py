@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hcc_asp.cohort.concordance import classify, decision_point
-from hcc_asp.cohort.readers import Record
+from hcc_asp.cohort.records import Record
 
 __all__ = ["DEFAULT_TASK_SIZE", "assess", "assess_records"]
 

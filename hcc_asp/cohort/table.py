@@ -23,7 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from hcc_asp.cohort.readers import Record, csv_rows
+from hcc_asp.cohort.lines import csv_rows
+from hcc_asp.cohort.records import Record
 from hcc_asp.patient import PatientError, patient_from_data
 
 __all__ = ["LIST_KEYS", "PRIOR_COLUMN", "read_table", "row_data"]
