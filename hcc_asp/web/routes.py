@@ -120,7 +120,7 @@ def install(
         return Response(static_file(name), media_type=STATIC[name], headers=HEADERS)
 
     async def json_body(request: Request) -> Any:
-        from hcc_asp.service.app import parse_json
+        from hcc_asp.service.body import parse_json
 
         return parse_json(await request.body(), engine().settings.max_json_depth)
 
