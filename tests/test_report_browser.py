@@ -81,7 +81,14 @@ def test_recommend_page_shows_regimens_by_status_and_opens_an_explanation(browse
     assert "Atezolizumab + bevacizumab" in first and "recommended" in first
     assert "Rec 1.1" in first and "strong; high-quality evidence" in first
     assert "IMbrave150" in first
-    assert page.locator("#status-table tbody.group-not_recommended tr.regimen").count() == 9
+    assert page.locator("#status-table tbody.group-not_recommended tr.regimen").count() == 3
+    # At first line, the regimens recommended only after prior therapy are one group.
+    later = page.locator("#status-table tbody.group-later_lines")
+    assert later.locator("tr.regimen").count() == 6
+    assert "only after prior systemic therapy" in later.locator("th[scope=rowgroup]").inner_text()
+    # A regimen not offered does not wear its recommendation's grading as if it supported it.
+    sorafenib = page.locator("#status-table tr.regimen[data-regimen='sorafenib']").inner_text()
+    assert "strong" not in sorafenib and "does not apply: not offered" in sorafenib
     components = page.locator("#child-pugh-table tbody tr")
     assert components.count() == 5 and "0.9 mg/dL" in components.first.inner_text()
     # Every unconfirmed fact is marked; the guideline is cited with its DOI link.

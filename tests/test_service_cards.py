@@ -72,7 +72,8 @@ def test_first_line_card_names_the_regimens_rec_and_strength_in_one_line(engine)
     assert asco["source"]["url"] == "https://doi.org/10.1200/JCO.23.02745"
     assert "IMbrave150" in asco["detail"] and "Child-Pugh A5" in asco["detail"]
     assert "(Rec 1.1): strong; high-quality evidence" in asco["detail"]  # evidence in words
-    assert "`labs.bilirubin_mg_dl` = 0.9" in asco["detail"]  # the patient's values
+    # the patient's values, in words with the key in code
+    assert "bilirubin 0.9 mg/dL (`labs.bilirubin_mg_dl`)" in asco["detail"]
     assert asco["links"][0]["url"].startswith(f"{BASE}/explain/")
     assert asco["links"][0]["url"].endswith("/asco-2024")
     assert aasld["summary"].startswith("AASLD 2023: ")

@@ -204,7 +204,8 @@ def test_patient_view_from_prefetch_gives_one_valid_card_per_guideline(service):
     for card in cards:
         assert_card_shape(card)
         # the patient's values name the resource they came from
-        assert "`labs.bilirubin_umol_l` = 22.0 (Observation/lab-bili, " in card["detail"]
+        assert "bilirubin 22.0 µmol/L (Observation/lab-bili, " in card["detail"]
+        assert "(`labs.bilirubin_umol_l`)" in card["detail"]
     page = httpx.get(cards[0]["links"][0]["url"], timeout=60)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")  # the report page (issue 11)

@@ -25,15 +25,19 @@ from hcc_asp.render.context import Context, context
 from hcc_asp.render.dot import derivation_svg
 from hcc_asp.render.words import (
     CELL_WORDS,
+    FACTOR_KINDS,
     STATUS_HEADINGS,
     STATUS_WORDS,
     components_words,
     evidence_words,
     guideline_label,
     is_unconfirmed,
+    key_phrase,
+    later_lines_only,
     main_reason_words,
     measure_words,
     provenance_groups,
+    provenance_words,
     regimen_name,
     shown_status,
     status_groups,
@@ -71,7 +75,11 @@ def environment() -> jinja2.Environment:
         main_reason=main_reason_words,
         cell_words=CELL_WORDS,
         shown_status=shown_status,
+        key_phrase=key_phrase,
+        provenance_words=provenance_words,
+        factor_kinds=FACTOR_KINDS,
     )
+    env.filters["provenance_words"] = provenance_words
     return env
 
 
@@ -127,11 +135,27 @@ def recommend_page(
     ctx = ctx or context()
     names = ctx.names
     groups = []
+    split = []
     for status, heading, entries in status_groups(document["regimens"]):
+        later = [e for e in entries if later_lines_only(e, document["line"])]
+        split.append((status, heading, [e for e in entries if e not in later], ""))
+        if later:
+            label = guideline_label(document["guideline"])
+            split.append(
+                (
+                    "later_lines",
+                    "Not offered: later lines only",
+                    later,
+                    f"{label} recommends these only after prior systemic therapy; this patient "
+                    "is at first line.",
+                )
+            )
+    for status, heading, entries, note in split:
         groups.append(
             {
                 "status": status,
                 "heading": heading,
+                "note": note,
                 "entries": [
                     {
                         **entry,

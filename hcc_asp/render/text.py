@@ -6,6 +6,7 @@ same bytes (dict order is fixed where the documents are built; JSON keys keep th
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Mapping
 from typing import Any
@@ -14,19 +15,33 @@ from hcc_asp.render import explanation
 from hcc_asp.render.context import Context
 from hcc_asp.render.words import (
     CELL_WORDS,
+    FACTOR_KINDS,
     STATUS_WORDS,
     components_words,
     evidence_words,
     guideline_label,
+    keys_text,
+    later_lines_only,
     main_reason_words,
     provenance_groups,
+    provenance_words,
     regimen_name,
     scores_line,
     shown_status,
     status_groups,
 )
 
+#: Width of text output when the terminal does not say (``COLUMNS``), and its bounds.
 WIDTH = 100
+MIN_WIDTH, MAX_WIDTH = 60, 200
+
+
+def text_width() -> int:
+    """The text width: ``COLUMNS`` when it is a number (kept within 60-200), else 100."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(MIN_WIDTH, min(MAX_WIDTH, int(columns)))
+    return WIDTH
 
 
 def evidence_text(evidence: dict[str, str]) -> str:
@@ -48,7 +63,7 @@ def main_reason(entry: dict[str, Any]) -> str:
         if entry["actions"]:
             return "first: " + entry["actions"][0]["text"]
         if entry["missing"]:
-            return "missing: " + ", ".join(entry["missing"])
+            return "missing: " + keys_text(entry["missing"])
     if status == "recommended":
         sources = ", ".join(entry["sources"])
         return f"evidence: {sources}" if sources else ""
@@ -75,9 +90,12 @@ def recommend_text(
     title = ctx.title(guideline)
     draft = any(note["code"] == "draft_edition" for note in document["notes"])
     out = [
-        f"Patient {document['patient']} under {guideline_label(guideline)} ({guideline})"
-        + (f": {title}" if title else "")
-        + (" - DRAFT edition, not for clinical use" if draft else ""),
+        *_wrapped(
+            f"Patient {document['patient']} under {guideline_label(guideline)} ({guideline})"
+            + (f": {title}" if title else "")
+            + (" - DRAFT edition, not for clinical use" if draft else ""),
+            indent="",
+        ),
         scores_line(document["derived"], document["line"]),
     ]
     components = components_words(document["derived"])
@@ -87,6 +105,21 @@ def recommend_text(
     for status, heading, entries in status_groups(document["regimens"]):
         out.append("")
         out.append(f"{heading} ({len(entries)})" + ("" if entries else ": none"))
+        if status == "not_recommended":
+            later = [e for e in entries if later_lines_only(e, document["line"])]
+            entries = [e for e in entries if e not in later]
+            out.extend(_not_offered_lines(entries, names, width))
+            if later:
+                out.extend(
+                    _wrapped(
+                        "Later lines only: "
+                        + ", ".join(regimen_name(e["regimen"], names) for e in later)
+                        + f" ({guideline_label(guideline)} recommends them only after prior "
+                        "systemic therapy; this patient is at first line).",
+                        indent="  ",
+                    )
+                )
+            continue
         for entry in entries:
             name = regimen_name(entry["regimen"], names)
             if status in OFFERED:
@@ -126,7 +159,9 @@ def recommend_text(
     groups = provenance_groups(shown, names)
     if groups:
         out.append("")
-        out.append("* Not confirmed from a source (said once for every regimen it concerns)")
+        out.extend(
+            _wrapped("* Not confirmed from a source (said once for every regimen it concerns)", "")
+        )
         out.extend(_provenance_lines(groups))
     if document["notes"]:
         out.append("")
@@ -138,9 +173,12 @@ def recommend_text(
         out.extend(_details_lines(document, names))
     else:
         out.append("")
-        out.append(
-            "Every reason, caution and source of each regimen: --details "
-            "(why-not PATIENT REGIMEN for one)."
+        out.extend(
+            _wrapped(
+                "Every reason, caution and source of each regimen: --details "
+                "(why-not PATIENT REGIMEN for one).",
+                indent="",
+            )
         )
     return "\n".join(out) + "\n"
 
@@ -149,11 +187,29 @@ def recommend_text(
 OFFERED = ("recommended", "conditional")
 
 
+def _not_offered_lines(
+    entries: list[dict[str, Any]], names: Mapping[str, str], width: int
+) -> list[str]:
+    """Regimens not offered, one line each; the same main reason is said once for all of them."""
+    by_reason: dict[str, list[str]] = {}
+    for entry in entries:
+        by_reason.setdefault(main_reason_words(entry), []).append(
+            regimen_name(entry["regimen"], names)
+        )
+    out = []
+    for reason, regimens in by_reason.items():
+        if len(regimens) == 1:
+            out.extend(_column(regimens[0], width, reason))
+        else:
+            out.extend(_wrapped(f"{', '.join(regimens)}: {reason}", indent="  "))
+    return out
+
+
 def _column(name: str, width: int, text: str) -> list[str]:
     """``  name  text`` with the text wrapped under itself."""
     return textwrap.wrap(
         f"  {name:<{width}}  {text}",
-        WIDTH,
+        text_width(),
         subsequent_indent=" " * (width + 4),
         break_on_hyphens=False,
     )
@@ -169,11 +225,13 @@ def _preference_lines(preference: dict[str, Any]) -> list[str]:
         )
     ]
     for factor in preference["factors"]:
-        line = f"{factor['kind']} -> {factor['favours']}: {factor['text']}"
+        kind = FACTOR_KINDS.get(factor["kind"], factor["kind"])
+        line = f"{kind}, favours {factor['favours']}: {factor['text']}"
         out.extend(_wrapped(line, indent="  "))
     for factor in preference["unassessed"]:
-        missing = ", ".join(factor["missing"])
-        out.extend(_wrapped(f"not assessed [{factor['code']}]: learn {missing}", indent="  "))
+        missing = keys_text(factor["missing"])
+        text = factor.get("text") or ""
+        out.extend(_wrapped(f"not assessed: {text} Learn {missing}".strip(), indent="  "))
     for dose in preference["dosing"]:
         out.extend(_wrapped(f"dose: {dose['text']}", indent="  "))
     return out
@@ -184,7 +242,8 @@ def _provenance_lines(groups: list[dict[str, Any]]) -> list[str]:
     for group in groups:
         recs = ", ".join(group["recommendations"])
         concerns = f"Rec {recs}" if recs else ", ".join(group["regimens"])
-        out.extend(_wrapped(f"{concerns} - {group['what']}: {group['text']}", indent="  "))
+        what = provenance_words(group["what"])
+        out.extend(_wrapped(f"{concerns} - {what}: {group['text']}", indent="  "))
     return out
 
 
@@ -207,7 +266,7 @@ def _details_lines(document: dict[str, Any], names: Mapping[str, str]) -> list[s
             kind = " (contraindication)" if reason.get("kind") == "contraindication" else ""
             out.extend(_wrapped(f"reason{kind}: {reason['text']}"))
         if entry["missing"]:
-            out.extend(_wrapped("learn: " + ", ".join(entry["missing"])))
+            out.extend(_wrapped("learn: " + keys_text(entry["missing"])))
         for action in entry["actions"]:
             out.extend(_wrapped(f"do first: {action['text']}"))
         for caution in entry["cautions"]:
@@ -218,7 +277,7 @@ def _details_lines(document: dict[str, Any], names: Mapping[str, str]) -> list[s
 
 
 def _wrapped(text: str, indent: str = "    ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.wrap(text, text_width(), initial_indent=indent, subsequent_indent=indent + "  ")
 
 
 def guidelines_text(rows: list[dict[str, Any]]) -> str:
@@ -256,7 +315,7 @@ def _tree_lines(node: dict[str, Any], depth: int, out: list[str]) -> None:
     out.extend(
         textwrap.wrap(
             f"{'- ' if depth else ''}{label}{text}{why}{where}",
-            WIDTH,
+            text_width(),
             initial_indent=indent,
             subsequent_indent=indent + "    ",
         )
@@ -325,7 +384,7 @@ def explain_text(document: dict[str, Any], ctx: Context | None = None, tree: boo
         if document.get("actions"):
             out.extend(_wrapped("To do first: " + ", ".join(document["actions"]), indent=""))
         if document.get("missing"):
-            out.extend(_wrapped("To learn: " + ", ".join(document["missing"]), indent=""))
+            out.extend(_wrapped("To learn: " + keys_text(document["missing"]), indent=""))
     out.extend(_change_lines(document))
     preference = document.get("preference")
     if preference:

@@ -165,6 +165,8 @@ def value_words(key: str, value: Any) -> str:
         return f"{name}: {'yes' if value else 'no'}"
     if isinstance(value, float):
         value = f"{value:g}"
+    if isinstance(value, str) and value != "none_recorded":
+        value = plain_value(value)
     if unit in ("months ago", "days ago"):
         # none_recorded: the what-if's "recorded, with no such event" (absent = none known key).
         return f"{name}: none recorded" if value == "none_recorded" else f"{name} {value} {unit}"
@@ -178,6 +180,8 @@ def measure_words(key: str, value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         value = f"{value:g}"
+    if isinstance(value, str):
+        value = plain_value(value)
     return f"{value}{' ' + unit if unit else ''}"
 
 
@@ -229,6 +233,22 @@ def provenance_groups(
     return list(groups.values())
 
 
+def later_lines_only(entry: dict[str, Any], line: Any) -> bool:
+    """True for a regimen recommended only after prior therapy, for a first-line patient.
+
+    Its main reason is the line: text and pages collapse these regimens into one group.
+    """
+    reasons = entry.get("reasons") or []
+    return (
+        line == 1
+        and entry["status"] == "not_recommended"
+        and entry.get("coverage") != "not_encoded"
+        and bool(reasons)
+        and reasons[0].get("code") == "line_of_therapy"
+        and "only after prior" in str(reasons[0].get("text", ""))
+    )
+
+
 def main_reason_words(entry: dict[str, Any]) -> str:
     """The one line that says why a regimen has its status (the KB's own sentences)."""
     if entry.get("main_reason"):
@@ -242,7 +262,7 @@ def main_reason_words(entry: dict[str, Any]) -> str:
         if entry["actions"]:
             parts.append("do first: " + "; ".join(a["text"] for a in entry["actions"]))
         if entry["missing"]:
-            parts.append("learn: " + ", ".join(entry["missing"]))
+            parts.append("learn: " + ", ".join(key_phrase(k) for k in entry["missing"]))
         return "; ".join(parts)
     return ""
 
@@ -257,3 +277,117 @@ CELL_WORDS = {
     "not_mentioned": "-",
     "not_encoded": "n/e",
 }
+
+
+#: Patient-file keys in a clinician's words (the key itself goes in small print beside them).
+KEY_WORDS = {
+    "id": "patient identifier",
+    "ecog": "ECOG performance status",
+    "weight_kg": "weight",
+    "tumour.bclc_stage": "BCLC stage",
+    "tumour.macrovascular_invasion": "macrovascular invasion",
+    "tumour.portal_vein_invasion": "portal vein invasion",
+    "tumour.extrahepatic_spread": "extrahepatic spread",
+    "tumour.liver_involvement_percent": "liver involved by tumour",
+    "tumour.bile_duct_invasion": "bile duct invasion",
+    "tumour.nodules": "number of nodules",
+    "tumour.largest_nodule_cm": "largest nodule",
+    "tumour.locoregional_therapy": "locoregional therapy",
+    "tumour.response_needed": "whether tumour shrinkage is a goal",
+    "labs.bilirubin_mg_dl": "bilirubin",
+    "labs.bilirubin_umol_l": "bilirubin",
+    "labs.albumin_g_dl": "albumin",
+    "labs.albumin_g_l": "albumin",
+    "labs.inr": "INR",
+    "labs.afp_ng_ml": "AFP",
+    "labs.platelets_10e9_l": "platelets",
+    "liver.ascites": "ascites",
+    "liver.encephalopathy": "hepatic encephalopathy",
+    "liver.child_pugh.class": "Child-Pugh class",
+    "liver.child_pugh.score": "Child-Pugh score",
+    "liver.etiology": "cause of liver disease",
+    "liver.hbv_antiviral": "antiviral therapy for hepatitis B",
+    "liver.varices": "varices (endoscopy)",
+    "liver.varices.endoscopy_months_ago": "time since the last endoscopy",
+    "liver.varices.finding": "varices found at endoscopy",
+    "liver.varices.treated": "whether the varices were treated",
+    "liver.varices.bleeding_risk": "variceal bleeding risk",
+    "liver.varices.bleeding_months_ago": "time since a variceal or GI bleed",
+    "comorbidities": "comorbidities",
+    "comorbidities.autoimmune_disease": "autoimmune disease",
+    "comorbidities.transplant": "transplant",
+    "comorbidities.therapeutic_anticoagulation": "therapeutic anticoagulation",
+    "comorbidities.arterial_thromboembolism_months_ago": "time since an arterial thromboembolism",
+    "comorbidities.uncontrolled_hypertension": "uncontrolled hypertension",
+    "comorbidities.nephrotic_proteinuria": "nephrotic-range proteinuria",
+    "comorbidities.major_surgery_days_ago": "time since major surgery",
+    "comorbidities.gi_perforation_history": "history of GI perforation",
+    "comorbidities.interstitial_lung_disease": "interstitial lung disease",
+    "comorbidities.systemic_immunosuppression": "systemic immunosuppression",
+    "prior_therapies": "prior systemic therapies",
+    "access.unavailable": "regimens not available here",
+}
+
+#: Enumerated patient values whose id is not already a word.
+VALUE_WORDS = {
+    "moderate_severe": "moderate or severe",
+    "grade_1_2": "grade 1-2",
+    "grade_3_4": "grade 3-4",
+    "other_solid_organ": "other solid organ",
+    "allogeneic_hsct": "allogeneic stem cell",
+    "vp1": "Vp1",
+    "vp2": "Vp2",
+    "vp3": "Vp3",
+    "vp4": "Vp4",
+    "hbv": "hepatitis B",
+    "hcv": "hepatitis C",
+    "masld": "MASLD",
+}
+
+#: The fields of a provenance remark (``unconfirmed``) in words.
+PROVENANCE_WORDS = {
+    "secondary_source": "secondary source",
+    "number": "recommendation number",
+    "grading": "grading",
+    "exclusions": "exclusions",
+    "population": "population",
+    "trials": "trials",
+    "type": "type",
+}
+
+#: The kinds of a TKI-ordering factor (kb/preference.lp) in words.
+FACTOR_KINDS = {
+    "evidence_gap": "evidence gap",
+    "consideration": "patient-specific consideration",
+    "general": "for every patient",
+}
+
+
+def key_phrase(key: str) -> str:
+    """A patient-file key in words: ``comorbidities.major_surgery_days_ago`` -> time since surgery.
+
+    A prior line's key names the line; an unknown key falls back to its last part.
+    """
+    if key.startswith("prior_therapies["):
+        index, _, rest = key[len("prior_therapies[") :].partition("]")
+        return f"prior line {int(index) + 1} {rest.lstrip('.').replace('_', ' ')}".strip()
+    if key in KEY_WORDS:
+        return KEY_WORDS[key]
+    name, _ = key_words(key)
+    return name
+
+
+def keys_text(keys: Iterable[str]) -> str:
+    """Keys for text output: words, each key in brackets after them (the file's small print)."""
+    return ", ".join(f"{key_phrase(k)} [{k}]" for k in keys)
+
+
+def plain_value(value: Any) -> str:
+    """An enumerated patient value in words (``moderate_severe`` -> moderate or severe)."""
+    text = str(value)
+    return VALUE_WORDS.get(text, text.replace("_", " ") if "_" in text else text)
+
+
+def provenance_words(what: str) -> str:
+    """The field of an unconfirmed remark in words (``secondary_source`` -> secondary source)."""
+    return PROVENANCE_WORDS.get(what, what.replace("_", " "))

@@ -253,11 +253,28 @@ def _member(model: Any, name: str) -> Any:
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_shown(v) for v in value) + "]"
-    if isinstance(value, BaseModel):
-        fields = value.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return "(" + ", ".join(f"{k} {v}" for k, v in fields.items()) + ")"
+    if isinstance(value, BaseModel) or hasattr(value, "model_fields"):
+        # a patient section (a prior line): its known values in words, never a Python repr
+        from hcc_asp.render.words import key_phrase, plain_value
+        from hcc_asp.web.answer import patient_file_data
+
+        fields = (
+            patient_file_data(value)
+            if not isinstance(value, BaseModel)
+            else (value.model_dump(mode="json", by_alias=True, exclude_none=True))
+        )
+        return (
+            "("
+            + ", ".join(
+                f"{key_phrase(k)} {_shown(v) if not isinstance(v, str) else plain_value(v)}"
+                for k, v in fields.items()
+            )
+            + ")"
+        )
+    from hcc_asp.render.words import plain_value
+
     value = getattr(value, "value", value)
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return str(value).lower() if isinstance(value, bool) else plain_value(value)
 
 
 def current_therapies(patient: Any) -> list[str]:

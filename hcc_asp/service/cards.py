@@ -20,6 +20,9 @@ from hcc_asp.render.words import (
     components_words,
     evidence_words,
     guideline_label,
+    key_phrase,
+    key_words,
+    provenance_words,
     scores_line,
     shown_status,
 )
@@ -40,6 +43,11 @@ OFFERED = ("recommended", "conditional")
 #: The most replacement suggestions one order card carries.
 MAX_SUGGESTIONS = 3
 _FOOTER = "*Decision support, not a decision: check against the current guideline text.*"
+
+
+def _keys(keys: Iterable[str]) -> str:
+    """Patient-file keys in words, each key in code (the card's small print) after its words."""
+    return ", ".join(f"{key_phrase(k)} (`{k}`)" for k in keys)
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,12 @@ def _grouped(entries: Sequence[dict[str, Any]], names: dict[str, str]) -> list[s
 
 
 def _values_line(patient_values: Sequence[tuple[str, str]]) -> str:
-    return "; ".join(f"`{key}` = {value}" for key, value in patient_values)
+    said = []
+    for key, value in patient_values:
+        unit = key_words(key)[1]
+        head, sep, tail = value.partition(" (")
+        said.append(f"{key_phrase(key)} {head}{' ' + unit if unit else ''}{sep}{tail} (`{key}`)")
+    return "; ".join(said)
 
 
 def _derived_line(document: dict[str, Any]) -> str:
@@ -159,15 +172,14 @@ def _entry_lines(
     if not full and status not in OFFERED:
         return lines
     if entry.get("missing"):
-        keys = ", ".join(f"`{k}`" for k in entry["missing"])
-        lines.append(f"  - to record (unknown, not assumed): {keys}")
+        lines.append(f"  - to record (unknown, not assumed): {_keys(entry['missing'])}")
     lines.extend(f"  - caution: {c['text']}" for c in entry.get("cautions", []))
     if not full:
         return lines
     unassessed = [c["text"] for c in entry.get("cautions_unassessed", []) if c.get("text")]
     lines.extend(f"  - caution not assessed (data missing): {t}" for t in unassessed)
     for what, why in entry.get("unconfirmed", {}).items():
-        lines.append(f"  - unconfirmed {what}: {why}")
+        lines.append(f"  - unconfirmed {provenance_words(what)}: {why}")
     return lines
 
 
@@ -199,7 +211,7 @@ def _said_once(entries: Sequence[dict[str, Any]], names: dict[str, str]) -> list
             if caution.get("text"):
                 remarks["unassessed"].setdefault(caution["text"], []).append(name)
         for what, why in entry.get("unconfirmed", {}).items():
-            remarks["unconfirmed"].setdefault(f"{what}: {why}", []).append(name)
+            remarks["unconfirmed"].setdefault(f"{provenance_words(what)}: {why}", []).append(name)
     lines: list[str] = []
     titles = {
         "unassessed": "**Cautions not assessed** (the data they need are unknown)",
@@ -231,7 +243,7 @@ def recommend_detail(
     missing = sorted({k for e in document["regimens"] for k in e.get("missing", [])})
     if missing:
         lines.append("**To record** (unknown values are never assumed): ")
-        lines.append(", ".join(f"`{k}`" for k in missing))
+        lines.append(_keys(missing))
         lines.append("")
     lines.extend(_said_once(document["regimens"], names))
     for note in document.get("notes", []):
