@@ -26,15 +26,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_service(*options: str, workdir: Path, timeout: float = 90.0) -> Iterator[str]:
-    """Start ``hcc-asp serve`` on a free loopback port; yield its base URL; stop it after."""
+    """Start ``hcc-asp serve`` on a free loopback port; yield its base URL; stop it after.
+
+    ``{base}`` in an option stands for the service's own base URL (for ``--public-url``).
+    """
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "hcc_asp", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning", *options]
+    command += ["--port", str(port), "--log-level", "warning"]
+    command += [option.replace("{base}", base) for option in options]
     log = (workdir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
         command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:

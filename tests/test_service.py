@@ -11,9 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_support import assert_operation_outcome, running_service
+from service_support import assert_operation_outcome, free_port, running_service
 
 PATIENT_VIEW = "hcc-asp-therapy"
+#: A loopback port nothing listens on, named as an allowed FHIR server.
+CLOSED_PORT = free_port()
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +24,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     feedback = workdir / "feedback.jsonl"
     options = ["--feedback-file", str(feedback), "--max-body-bytes", "65536"]
     options += ["--cors-origin", "https://sandbox.cds-hooks.org"]
+    options += ["--allow-fhir-server", f"http://127.0.0.1:{CLOSED_PORT}/"]
     with running_service(*options, workdir=workdir) as base:
         yield base, feedback
 
@@ -149,12 +152,10 @@ def test_no_patient_data_at_all_is_412(service):
 
 
 def test_an_unreachable_fhir_server_is_412_not_a_guess(service):
-    from service_support import free_port
-
     base, _ = service
-    request = view_request(prefetch=None, fhirServer=f"http://127.0.0.1:{free_port()}/fhir")
+    request = view_request(prefetch=None, fhirServer=f"http://127.0.0.1:{CLOSED_PORT}/fhir")
     response = call(base, PATIENT_VIEW, request)
-    assert_operation_outcome(response, 412, "could not be reached")
+    assert_operation_outcome(response, 412, "could not be had")
 
 
 def test_unknown_service_is_404(service):

@@ -33,6 +33,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, keys) -> str:
     public.update(kid=KID, use="sig", alg="ES384")
     (workdir / "ehr.jwks.json").write_text(json.dumps({"keys": [public]}))
     options = ["--jwks", str(workdir / "ehr.jwks.json"), "--jwt-issuer", ISSUER]
+    options += ["--public-url", "{base}"]
     options += ["--feedback-file", str(workdir / "feedback.jsonl")]
     with running_service(*options, workdir=workdir) as base:
         yield base

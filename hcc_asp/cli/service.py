@@ -47,10 +47,39 @@ from hcc_asp.cli.output import fail, run
 )
 @click.option(
     "--fhir-timeout",
-    default=5.0,
+    default=10.0,
     show_default=True,
     type=click.FloatRange(0.1, 120),
-    help="Seconds per call to the EHR's FHIR server.",
+    help="Seconds for the whole fetch from the EHR's FHIR server in one call, all pages.",
+)
+@click.option(
+    "--fhir-max-bytes",
+    default=8 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest answer read from the EHR's FHIR server (bytes, read as a stream).",
+)
+@click.option(
+    "--allow-fhir-server",
+    "allowed_fhir_servers",
+    multiple=True,
+    metavar="URL_PREFIX",
+    help="A FHIR server the service may call (repeatable); without any, only public addresses "
+    "(never loopback, private or link-local ones).",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 300),
+    help="Seconds a client has to send a request's headers (then 408, connection closed).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds a client has to send a request's body (then 408, connection closed).",
 )
 @click.option(
     "--jwks",
@@ -71,7 +100,8 @@ from hcc_asp.cli.output import fail, run
 @click.option(
     "--public-url",
     default=None,
-    help="Base URL the EHR calls (JWT audience, card links); default: from each request.",
+    help="Base URL the EHR calls (card links; the JWT audience, required with --jwks); "
+    "default: from each request.",
 )
 @click.option(
     "--cors-origin",
@@ -115,6 +145,10 @@ def serve(
     max_json_depth: int,
     limit_concurrency: int | None,
     fhir_timeout: float,
+    fhir_max_bytes: int,
+    allowed_fhir_servers: tuple[str, ...],
+    header_timeout: float,
+    body_timeout: float,
     jwks_file: Path | None,
     jwt_issuers: tuple[str, ...],
     jwt_algorithms: tuple[str, ...],
@@ -145,8 +179,19 @@ def serve(
 
     for guideline in guidelines:
         run(lambda g=guideline: resolve_guideline(g, kb))
+    from hcc_asp.service.feedback import FeedbackLogError, check_writable
+
     if jwks_file is not None and not jwt_issuers:
         fail(["--jwks needs at least one --jwt-issuer (the EHR issuers to trust)"])
+    if jwks_file is not None and not public_url:
+        fail(["--jwks needs --public-url (the URL the EHR calls: the tokens' audience)"])
+    for prefix in allowed_fhir_servers:
+        if not prefix.startswith(("http://", "https://")) or "@" in prefix:
+            fail([f"--allow-fhir-server {prefix}: not an http(s) URL prefix"])
+    try:
+        check_writable(feedback_file)
+    except FeedbackLogError as error:
+        fail([str(error)])
     folder = explanation_dir or Path(tempfile.mkdtemp(prefix="hcc-asp-explain-"))
     settings = ServiceSettings(
         guidelines=guidelines,
@@ -154,6 +199,10 @@ def serve(
         max_body_bytes=max_body_bytes,
         max_json_depth=max_json_depth,
         fhir_timeout_seconds=fhir_timeout,
+        fhir_max_bytes=fhir_max_bytes,
+        allowed_fhir_servers=allowed_fhir_servers,
+        header_timeout_seconds=header_timeout,
+        body_timeout_seconds=body_timeout,
         jwks_file=jwks_file,
         jwt_issuers=jwt_issuers,
         jwt_algorithms=jwt_algorithms or DEFAULT_ALGORITHMS,
@@ -172,4 +221,6 @@ def serve(
         workers=workers,
         log_level=log_level,
         limit_concurrency=limit_concurrency,
+        http="hcc_asp.service.protocol:BoundedH11Protocol",
+        timeout_graceful_shutdown=int(fhir_timeout) + 5,
     )

@@ -21,6 +21,7 @@ Routes (``{id}`` one of :data:`SERVICES`):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 import tempfile
@@ -131,16 +132,25 @@ class BodyLimit:
 
     The declared Content-Length is checked first; the body actually received is counted too
     (chunked uploads declare none), and only a body within the bound reaches the application.
+    The whole body must arrive within ``seconds`` (a client sending it byte by byte gets 408 and
+    the connection is closed), so slow clients cannot hold connections.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, seconds: float) -> None:
         """Wrap ``app``."""
         self.app = app
         self.limit = limit
+        self.seconds = seconds
 
     async def _refuse(self, send: Send) -> None:
         problem = f"request body larger than {self.limit} bytes"
         response = _error_response(413, [problem], "too-costly")
+        await response({"type": "http"}, _nothing, send)
+
+    async def _too_slow(self, send: Send) -> None:
+        problem = f"request body not received within {self.seconds:g} s"
+        response = _error_response(408, [problem], "timeout")
+        response.headers["connection"] = "close"
         await response({"type": "http"}, _nothing, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -159,8 +169,14 @@ class BodyLimit:
                     return
         chunks: list[bytes] = []
         total = 0
+        deadline = asyncio.get_running_loop().time() + self.seconds
         while True:
-            message = await receive()
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), max(remaining, 0.001))
+            except asyncio.TimeoutError:
+                await self._too_slow(send)
+                return
             if message["type"] == "http.disconnect":
                 return
             body = message.get("body", b"")
@@ -330,8 +346,11 @@ class Engine:
         self.store = ExplanationStore(
             folder, settings.explanation_ttl_seconds, settings.link_secret
         )
+        self.replays = auth.ReplayGuard(folder)
         if settings.jwks_file is not None:
             auth.load_keys(settings.jwks_file)
+        if settings.feedback_file is not None:
+            feedback.check_writable(settings.feedback_file)
         self.warm()
 
     def warm(self) -> None:
@@ -360,30 +379,43 @@ class Engine:
 
     # --- hook calls -----------------------------------------------------------------------------
 
-    def answer(
-        self, service: Service, request: HookRequest, context: PatientContext, base: str
-    ) -> dict[str, Any]:
-        """The cards of one hook call (runs in a worker thread: FHIR fetch and solving)."""
-        from hcc_asp.patient import PatientError
-        from hcc_asp.recommend import InputConflictError
+    async def resources(self, request: HookRequest, context: PatientContext) -> list[Any]:
+        """The call's FHIR resources: prefetch, then the EHR's FHIR server (on the event loop).
 
+        The remote fetch is bounded as a whole (``--fhir-timeout``) and holds no worker thread
+        while it waits, so slow FHIR servers cannot starve the other calls.
+        """
         settings = self.settings
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         server = str(request.fhirServer) if request.fhirServer is not None else None
+        limits = fhir.FetchLimits(
+            timeout=settings.fhir_timeout_seconds,
+            max_pages=settings.fhir_max_pages,
+            max_bytes=settings.fhir_max_bytes,
+            max_depth=settings.max_json_depth,
+            allowed=settings.allowed_fhir_servers,
+        )
         try:
-            resources = fhir.gather(
-                request.prefetch,
-                context.patientId,
-                server,
-                token,
-                settings.fhir_timeout_seconds,
-                settings.fhir_max_pages,
-            )
-            read = fhir.read_patient(resources, as_of=date.today(), aliases=self.aliases)
+            return await fhir.gather(request.prefetch, context.patientId, server, token, limits)
         except fhir.RequestProblem as error:
             raise ServiceError(400, error.problems) from None
         except fhir.DataUnavailable as error:
             raise ServiceError(412, error.problems, "not-found") from None
+
+    def answer(
+        self,
+        service: Service,
+        request: HookRequest,
+        context: PatientContext,
+        resources: list[Any],
+        base: str,
+    ) -> dict[str, Any]:
+        """The cards of one hook call from its resources (runs in a worker thread: solving)."""
+        from hcc_asp.patient import PatientError
+        from hcc_asp.recommend import InputConflictError
+
+        try:
+            read = fhir.read_patient(resources, as_of=date.today(), aliases=self.aliases)
         except fhir.ReaderMissing as error:
             raise ServiceError(501, [str(error)], "not-supported") from None
         except PatientError as error:
@@ -535,14 +567,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     def authorize(request: Request, path: str) -> None:
         if settings.jwks_file is None:
             return
+        assert settings.public_url is not None  # the settings require it with keys
         try:
-            auth.verify(
+            claims = auth.verify(
                 request.headers.get("authorization"),
-                f"{_base(request, settings)}{path}",
+                f"{settings.public_url.rstrip('/')}{path}",
                 settings.jwks_file,
                 settings.jwt_issuers,
                 settings.jwt_algorithms,
             )
+            holder["engine"].replays.first_use(claims)
         except auth.Unauthorized as error:
             raise ServiceError(401, [str(error)], "login") from None
 
@@ -613,8 +647,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         if service.hook == "order-select" and context.selections is None:
             raise ServiceError(400, ["context.selections: required, missing"])
         engine = holder["engine"]
+        resources = await engine.resources(hook_request, context)
         body = await run_in_threadpool(
-            engine.answer, service, hook_request, context, _base(request, settings)
+            engine.answer, service, hook_request, context, resources, _base(request, settings)
         )
         return JSONResponse(body)
 
@@ -661,7 +696,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             status, problems, "not-found" if status == 404 else "invalid"
         ),
     )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

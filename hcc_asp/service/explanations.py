@@ -3,10 +3,12 @@
 A card's link must open in the clinician's browser, possibly in another worker process than the
 one that built the card, and long after: so the patient data of each call is kept as a small JSON
 file in the operator's folder (mode 0600), named by an unguessable token (an HMAC of the hook
-instance and the data under the service's secret), and dropped after a time to live. The page is
-computed when the link is opened (``recommend``, ``explain``, ``compare`` over the same patient),
-so building the cards stays fast. The token is the only key: whoever has the link can read that
-explanation until it expires, as with any deep link an EHR shows. What each card said (guideline,
+instance and the data under the service's secret), and dropped after a time to live (only files
+this store wrote, by their names, owner and mode, are ever deleted; a folder the operator gave
+keeps its mode). The page is computed when the link is opened (``recommend``, ``explain``,
+``compare`` over the same patient), so building the cards stays fast. The token is the only key:
+whoever has the link can read that explanation until it expires, as with any deep link an EHR
+shows. What each card said (guideline,
 regimen, indicator, summary) is kept the same way under its uuid, so that the feedback log can
 name the card a clinician accepted or overrode.
 """
@@ -14,6 +16,7 @@ name the card a clinician accepted or overrode.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -27,6 +30,11 @@ from typing import Any
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: The names of the files this store writes (a link token, or ``card-`` and a card uuid), the
+#: only ones it ever deletes: ``--explanation-dir`` may be a folder that holds other files.
+_OWN = re.compile(
+    r"[A-Za-z0-9_-]{22}\.json|card-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json"
+)
 
 
 #: The folder is swept for expired records at most this often per process.
@@ -43,8 +51,9 @@ class ExplanationStore:
         self._secret = secret.encode("utf-8")
         self._pruned = 0.0
         self._lock = threading.Lock()
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+        # A folder the operator gave keeps its mode; the files written here are 0600.
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700, parents=True)
 
     def token(self, hook_instance: str, record: dict[str, Any]) -> str:
         """The link token of a record: stable for the same call, unguessable without the key."""
@@ -103,10 +112,14 @@ class ExplanationStore:
                 return
             self._pruned = now
         limit = now - self.ttl
-        for path in self.folder.glob("*.json"):
+        for entry in os.scandir(self.folder):
+            if not _OWN.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue  # only what this store writes: the operator's own files stay
             try:
-                if path.stat().st_mtime < limit:
-                    path.unlink()
+                info = entry.stat(follow_symlinks=False)
+                mine = info.st_uid == os.getuid() and (info.st_mode & 0o777) == 0o600
+                if mine and info.st_mtime < limit:
+                    os.unlink(entry.path)
             except OSError:
                 continue
 

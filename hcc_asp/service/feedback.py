@@ -9,9 +9,36 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+
+class FeedbackLogError(Exception):
+    """The feedback log cannot be written (the service refuses to start)."""
+
+
+def check_writable(path: Path) -> None:
+    """Open the log for appending once, at start-up: refuse one that cannot be written.
+
+    A log that cannot be written stops the service with one line instead of failing every
+    feedback call; only a regular file (or a new one) is accepted (a FIFO would block a worker,
+    a device would swallow the log).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    except OSError as error:
+        raise FeedbackLogError(
+            f"--feedback-file {path}: cannot be written ({error.strerror or error})"
+        ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FeedbackLogError(f"--feedback-file {path}: not a regular file")
+    finally:
+        os.close(fd)
 
 
 def append(path: Path, service: str, entries: list[dict[str, Any]]) -> int:

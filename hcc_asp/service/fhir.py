@@ -10,11 +10,16 @@ model; the service never maps FHIR itself.
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import quote, urljoin, urlsplit
 
 from hcc_asp.patient.fhir.mapping import SYSTEMS, table
+from hcc_asp.service import remote
+from hcc_asp.service.body import shape_problem
 
 #: The LOINC codes of the Observations the patient reader maps (its table, ``mapping.csv``:
 #: bilirubin, albumin, INR, AFP, platelets, ECOG, weight), in table order. Used only to narrow
@@ -68,6 +73,10 @@ def check_prefetch(prefetch: dict[str, Any]) -> list[str]:
             problems.append(f"prefetch.{key}: not a FHIR resource (an object with resourceType)")
             continue
         if value["resourceType"] == "Bundle":
+            links = value.get("link", [])
+            if not isinstance(links, list) or not all(isinstance(x, dict) for x in links):
+                problems.append(f"prefetch.{key}.link: not a list of links")
+                continue
             entries = value.get("entry", [])
             if not isinstance(entries, list):
                 problems.append(f"prefetch.{key}.entry: not a list")
@@ -91,94 +100,197 @@ def resources_of(value: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def query_of(key: str, patient_id: str) -> str:
-    """The FHIR query of a prefetch key for this patient (the template with its token filled)."""
-    return PREFETCH[key].replace(_PATIENT, patient_id)
+    """The FHIR query of a prefetch key for this patient (the template with its token filled).
+
+    The id is percent-encoded, so that it stays one path segment or one query value whatever it
+    holds (the request model already requires FHIR's id pattern).
+    """
+    return PREFETCH[key].replace(_PATIENT, quote(patient_id, safe=""))
 
 
-def fetch_missing(
+class FetchLimits(NamedTuple):
+    """The operator's bounds on the calls to the EHR's FHIR server (``serve`` options)."""
+
+    timeout: float  #: seconds for the whole fetch of one hook call, every query and page
+    max_pages: int  #: search pages followed per query
+    max_bytes: int  #: bytes of one answer, read as a stream
+    max_depth: int  #: deepest JSON nesting of one answer
+    allowed: tuple[str, ...] = ()  #: URL prefixes of the servers that may be called
+
+
+#: The one line a caller gets for any failure of the remote side (timeout, refused connection,
+#: HTTP status, too large, not JSON, not FHIR): telling them apart would let a caller probe
+#: hosts and ports through the service. The operator reads the reason in the service's log.
+UNAVAILABLE = (
+    "the FHIR server's data could not be had within the service's limits "
+    "(the reason is in the service's log)"
+)
+
+
+class _Failed(Exception):
+    """The FHIR server's answer is not usable; the detail goes to the service's log only."""
+
+
+def _say(detail: str) -> None:
+    """The operator's record of a remote failure (the caller gets one line without it)."""
+    print(f"hcc-asp service: FHIR server: {detail}", file=sys.stderr, flush=True)
+
+
+def _token_problem(token: str | None) -> str | None:
+    """Why a bearer token cannot be sent in an HTTP header (RFC 6750 b64token), or None."""
+    if token is None or re.fullmatch(r"[A-Za-z0-9\-._~+/]+=*", token):
+        return None
+    return "fhirAuthorization.access_token: not a bearer token (RFC 6750 characters only)"
+
+
+async def fetch_missing(
     missing: list[str],
     patient_id: str,
     server: str,
     token: str | None,
-    timeout: float,
-    max_pages: int,
+    limits: FetchLimits,
 ) -> dict[str, list[dict[str, Any]]]:
     """Ask the EHR's FHIR server for the prefetch keys it did not send; key -> resources.
 
-    Each query (and each next page, followed at most ``max_pages`` times and only on the same
-    server) has ``timeout`` seconds. A failure raises :class:`DataUnavailable` naming the key and
-    the reason; nothing is guessed.
+    The whole fetch (every query and every ``next`` page, followed at most ``max_pages`` times
+    and only on the same server) has ``limits.timeout`` seconds, however slowly the server
+    sends; each answer is read as a stream and given up beyond ``limits.max_bytes``. Every URL
+    is decided by :func:`hcc_asp.service.remote.decide` before anything is sent. A failure
+    raises :class:`DataUnavailable` with one line that does not repeat what the remote side
+    answered (the detail goes to the service's log): the service must not be a way to probe
+    servers and ports.
     """
+    import anyio
+
+    problem = _token_problem(token)
+    if problem:
+        raise DataUnavailable([problem])
+    base = server.rstrip("/") + "/"
+    found: dict[str, list[dict[str, Any]]] = {}
+    key = missing[0] if missing else ""
+    try:
+        with anyio.fail_after(limits.timeout):
+            async with _client(token, limits.timeout) as client:
+                for key in missing:
+                    found[key] = await _fetch_key(client, key, base, patient_id, limits)
+    except remote.Refused as refused:
+        raise DataUnavailable([f"fhirServer: not called: {refused}"]) from None
+    except (TimeoutError, _Failed) as failed:
+        reason = str(failed) or f"no complete answer within {limits.timeout:g} s"
+        _say(f"{base}: {key}: {reason}")
+        raise DataUnavailable([f"{key}: {UNAVAILABLE}"]) from None
+    return found
+
+
+def _client(token: str | None, timeout: float) -> Any:
     import httpx
 
-    base = server.rstrip("/") + "/"
     headers = {"Accept": "application/fhir+json, application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    found: dict[str, list[dict[str, Any]]] = {}
-    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False) as client:
-        for key in missing:
-            url: str | None = urljoin(base, query_of(key, patient_id))
-            resources: list[dict[str, Any]] = []
-            pages = 0
-            while url and pages < max_pages:
-                pages += 1
-                try:
-                    response = client.get(url)
-                except httpx.TimeoutException:
-                    raise DataUnavailable(
-                        [f"{key}: the FHIR server did not answer within {timeout:g} s"]
-                    ) from None
-                except httpx.HTTPError as error:
-                    raise DataUnavailable(
-                        [f"{key}: the FHIR server could not be reached ({type(error).__name__})"]
-                    ) from None
-                if key == "patient" and response.status_code == 404:
-                    raise DataUnavailable([f"patient: Patient/{patient_id} not found"])
-                if response.status_code != 200:
-                    raise DataUnavailable(
-                        [f"{key}: the FHIR server answered HTTP {response.status_code}"]
-                    )
-                try:
-                    value = response.json()
-                except ValueError:
-                    raise DataUnavailable([f"{key}: the FHIR server did not send JSON"]) from None
-                problems = check_prefetch({key: value})
-                if problems or value is None:
-                    raise DataUnavailable(
-                        [f"{key}: the FHIR server did not send FHIR ({p})" for p in problems]
-                        or [f"{key}: the FHIR server sent nothing"]
-                    )
-                resources.extend(resources_of(value))
-                url = _next_page(value, base)
-            found[key] = resources
-    return found
+    return httpx.AsyncClient(
+        timeout=timeout, headers=headers, follow_redirects=False, trust_env=False
+    )
+
+
+async def _fetch_key(
+    client: Any, key: str, base: str, patient_id: str, limits: FetchLimits
+) -> list[dict[str, Any]]:
+    """The resources of one prefetch key, every page of it."""
+    url: str | None = urljoin(base, query_of(key, patient_id))
+    resources: list[dict[str, Any]] = []
+    pages = 0
+    while url and pages < limits.max_pages:
+        pages += 1
+        value = await _get_json(client, url, key, limits)
+        problems = check_prefetch({key: value})
+        if problems or value is None:
+            raise _Failed(f"not FHIR ({'; '.join(problems) or 'null'})")
+        resources.extend(resources_of(value))
+        url = _next_page(value, base)
+    return resources
+
+
+async def _get_json(client: Any, url: str, key: str, limits: FetchLimits) -> Any:
+    """GET one decided URL and parse its answer, within the byte and depth bounds."""
+    import anyio
+    import httpx
+
+    target = await anyio.to_thread.run_sync(
+        remote.decide, url, limits.allowed, abandon_on_cancel=True
+    )
+    try:
+        async with client.stream(
+            "GET",
+            target.url,
+            headers={"Host": target.host},
+            extensions={"sni_hostname": target.server_name},
+        ) as response:
+            if response.status_code != 200:
+                raise _Failed(f"HTTP {response.status_code} for {url}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limits.max_bytes:
+                raise _Failed(f"{declared} bytes declared (limit {limits.max_bytes})")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > limits.max_bytes:
+                    raise _Failed(f"more than {limits.max_bytes} bytes")
+    except httpx.HTTPError as error:
+        raise _Failed(f"{type(error).__name__} for {url}") from None
+    try:
+        return bounded_json(bytes(body), limits.max_depth)
+    except ValueError as error:
+        raise _Failed(f"not JSON ({error})") from None
+
+
+def bounded_json(body: bytes, max_depth: int) -> Any:
+    """Parse JSON bytes strictly: UTF-8, no NaN, at most ``max_depth`` levels, no lone surrogate.
+
+    Raises ``ValueError`` with the reason (a lone surrogate could not be written back out, in
+    an answer or a log, so it is refused where it comes in).
+    """
+    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
+    depth, where = shape_problem(value)
+    if depth > max_depth:
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    if where is not None:
+        raise ValueError(f"{where}: a lone surrogate (not a Unicode character) in a string")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _next_page(value: dict[str, Any], base: str) -> str | None:
     """The ``next`` link of a searchset Bundle, when it stays on the same server."""
     if value.get("resourceType") != "Bundle":
         return None
-    for link in value.get("link", []) or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and link.get("url"):
-            url = urljoin(base, str(link["url"]))
+    links = value.get("link")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if not isinstance(link, dict) or link.get("relation") != "next":
+            continue
+        target = link.get("url")
+        if isinstance(target, str) and target:
+            url = urljoin(base, target)
             if urlsplit(url).netloc == urlsplit(base).netloc:
                 return url
     return None
 
 
-def gather(
+def from_prefetch(
     prefetch: dict[str, Any] | None,
-    patient_id: str,
-    server: str | None,
-    token: str | None,
-    timeout: float,
-    max_pages: int,
-) -> list[dict[str, Any]]:
-    """Every resource for the call: the prefetched ones, then what the FHIR server adds.
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The prefetched resources, and the prefetch keys the EHR did not send.
 
-    Raises :class:`RequestProblem` for prefetch values that are not FHIR, and
-    :class:`DataUnavailable` when a key is missing and no FHIR server is given (or it fails).
+    Raises :class:`RequestProblem` for prefetch values that are not FHIR.
     """
     prefetch = prefetch or {}
     problems = check_prefetch(prefetch)
@@ -189,12 +301,11 @@ def gather(
         value = prefetch.get(key)
         if value is not None:
             resources.extend(resources_of(value))
-    missing = [key for key in PREFETCH if prefetch.get(key) is None]
-    if missing and server is not None:
-        fetched = fetch_missing(missing, patient_id, server, token, timeout, max_pages)
-        for key in missing:
-            resources.extend(fetched.get(key, []))
-        missing = []
+    return resources, [key for key in PREFETCH if prefetch.get(key) is None]
+
+
+def the_patients(resources: list[dict[str, Any]], patient_id: str, missing: list[str]) -> None:
+    """Check that the resources hold the context patient (and no other Patient)."""
     if "patient" in missing or not any(r["resourceType"] == "Patient" for r in resources):
         raise DataUnavailable(
             [
@@ -210,6 +321,28 @@ def gather(
                     f"context.patientId {patient_id}"
                 ]
             )
+
+
+async def gather(
+    prefetch: dict[str, Any] | None,
+    patient_id: str,
+    server: str | None,
+    token: str | None,
+    limits: FetchLimits,
+) -> list[dict[str, Any]]:
+    """Every resource for the call: the prefetched ones, then what the FHIR server adds.
+
+    Raises :class:`RequestProblem` for prefetch values that are not FHIR, and
+    :class:`DataUnavailable` when a key is missing and no FHIR server is given (or it fails).
+    Runs on the event loop: a slow FHIR server holds no worker thread.
+    """
+    resources, missing = from_prefetch(prefetch)
+    if missing and server is not None:
+        fetched = await fetch_missing(missing, patient_id, server, token, limits)
+        for key in missing:
+            resources.extend(fetched.get(key, []))
+        missing = []
+    the_patients(resources, patient_id, missing)
     return resources
 
 

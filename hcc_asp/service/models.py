@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from hcc_asp.service.remote import is_fhir_id
+
 #: The hooks served and the context fields each one REQUIRES (the hook definitions).
 HOOK_CONTEXT: dict[str, tuple[str, ...]] = {
     "patient-view": ("userId", "patientId"),
@@ -75,6 +77,14 @@ class PatientContext(_Wire):
     userId: str = Field(min_length=1)
     patientId: str = Field(min_length=1, max_length=64)
     encounterId: str | None = None
+
+    @field_validator("patientId")
+    @classmethod
+    def _is_fhir_id(cls, value: str) -> str:
+        """The id goes into the FHIR server's URL: only FHIR's id characters, never a path."""
+        if not is_fhir_id(value):
+            raise ValueError("must be a FHIR id (letters, digits, '-' and '.'; 1 to 64)")
+        return value
 
 
 class OrderContext(PatientContext):

@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: The environment variable that carries the settings (JSON) to uvicorn's worker processes.
 ENVIRONMENT_VARIABLE = "HCC_ASP_SERVICE_SETTINGS"
@@ -32,8 +32,23 @@ class ServiceSettings(BaseModel):
     kb: Path | None = Field(default=None, description="Another copy of the KB folder.")
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0, description="Largest request.")
     max_json_depth: int = Field(default=32, gt=0, description="Deepest JSON nesting accepted.")
-    fhir_timeout_seconds: float = Field(default=5.0, gt=0, description="Per FHIR server call.")
+    fhir_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="The whole fetch from the FHIR server, every page."
+    )
     fhir_max_pages: int = Field(default=5, gt=0, description="Search pages followed per query.")
+    fhir_max_bytes: int = Field(
+        default=8 * 1024 * 1024, gt=0, description="Largest answer of the FHIR server, in bytes."
+    )
+    allowed_fhir_servers: tuple[str, ...] = Field(
+        default=(),
+        description="URL prefixes of the FHIR servers that may be called; none: public ones only.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a client has to send a request's headers."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time a client has to send a request's body."
+    )
     jwks_file: Path | None = Field(
         default=None, description="JWK Set of the EHR's public keys; when set, a JWT is required."
     )
@@ -55,6 +70,13 @@ class ServiceSettings(BaseModel):
         default_factory=lambda: secrets.token_hex(32),
         description="Key of the unguessable explanation link tokens (shared by the workers).",
     )
+
+    @model_validator(mode="after")
+    def _audience_is_the_operators(self) -> ServiceSettings:
+        """Tokens are checked against the operator's URL, never one built from the request."""
+        if self.jwks_file is not None and not self.public_url:
+            raise ValueError("JWT keys (--jwks) need --public-url, the URL the EHR calls")
+        return self
 
     @property
     def jwt_required(self) -> bool:

@@ -1,7 +1,8 @@
 """Read FHIR R4 input for one patient: a Bundle, one resource, NDJSON, or a directory of them.
 
-The input is untrusted, so it is bounded like a patient file (:data:`MAX_BYTES` of UTF-8 text in
-all, :data:`MAX_DEPTH` nesting, :data:`MAX_NODES` JSON values), parsed strictly (no duplicate
+The input is untrusted, so it is bounded (:data:`MAX_BYTES` of UTF-8 text in all and
+:data:`MAX_DEPTH` nesting, as a patient file; :data:`MAX_FHIR_NODES` JSON values, enough for a
+real chart's years of labs), parsed strictly (no duplicate
 keys, no ``NaN``), and every resource the mapping uses is validated by the ``fhir.resources`` R4B
 model of its type. Resources of other types are ignored, not validated. Every problem is one line
 naming the resource (``Observation/lab-1``, or ``Bundle.entry[3]`` when it has no id) and the
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hcc_asp.patient.bounds import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from hcc_asp.patient.bounds import MAX_BYTES, MAX_DEPTH
 from hcc_asp.patient.problems import PatientError
 
 #: Resource types the mapping reads; only these are validated with fhir.resources.
@@ -33,6 +34,11 @@ USED_TYPES = (
 BUNDLE_TYPES = ("collection", "searchset", "transaction")
 #: Most files read from a directory.
 MAX_FILES = 1000
+#: Most JSON values in one patient's FHIR record. A patient file's bound (``MAX_NODES``, 10 000)
+#: is far too small for FHIR: one lab Observation is 20-40 values, and a real chart of an
+#: HCC patient on therapy holds hundreds of them (600 lab results were refused as "too many
+#: values"); the byte bound keeps memory and time in check.
+MAX_FHIR_NODES = 250_000
 
 
 class Resource(typing.NamedTuple):
@@ -104,8 +110,8 @@ def resources_from_texts(texts: list[tuple[str, str]]) -> list[Resource]:
     for where, text in texts:
         for label, document in _documents(where, text, problems):
             nodes += _size(document)
-            if nodes > MAX_NODES:
-                raise PatientError(f"{where}: too many values (more than {MAX_NODES})")
+            if nodes > MAX_FHIR_NODES:
+                raise PatientError(f"{where}: too many values (more than {MAX_FHIR_NODES})")
             raw.extend(_unpack(document, label, problems))
     resources = [_validated(data, name, problems) for data, name in raw]
     if problems:
@@ -124,8 +130,8 @@ def resources_from_data(data: Any) -> list[Resource]:
             problems.append(f"{label}: nested too deeply (more than {MAX_DEPTH} levels)")
             continue
         raw.extend(_unpack(document, label, problems))
-    if sum(_size(document) for document in documents) > MAX_NODES:
-        raise PatientError(f"too many values (more than {MAX_NODES})")
+    if sum(_size(document) for document in documents) > MAX_FHIR_NODES:
+        raise PatientError(f"too many values (more than {MAX_FHIR_NODES})")
     resources = [_validated(item, name, problems) for item, name in raw]
     if problems:
         raise PatientError(problems)
