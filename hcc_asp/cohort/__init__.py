@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,7 @@ def audit_cohort(
     also writes the per-patient results to a ``.jsonl`` or ``.parquet`` file as they arrive.
     Raises ``CohortError`` when the cohort itself cannot be read.
     """
-    from hcc_asp.cohort.output import ResultsWriter, csv_header, csv_lines
+    from hcc_asp.cohort.output import csv_header, csv_lines
     from hcc_asp.cohort.readers import read_cohort
     from hcc_asp.cohort.runner import DEFAULT_TASK_SIZE, assess
     from hcc_asp.cohort.summary import Summary
@@ -56,7 +58,9 @@ def audit_cohort(
     summary = Summary(str(cohort), guidelines)
     patients: list[dict[str, Any]] = []
     lines: list[str] = [csv_header()] if fmt == "csv" else []
-    writer = ResultsWriter(results) if results is not None else None
+    if results is not None:
+        check_results(results, cohort)
+    writer = _results_writer(results) if results is not None else None
     try:
         for result in assess(
             read_cohort(cohort, regimen_aliases(kb)),
@@ -69,14 +73,16 @@ def audit_cohort(
         ):
             summary.add(result)
             if writer is not None:
-                writer.write(result)
+                _written(results, writer.write, result)
             if fmt == "json":
                 patients.append(result)
             elif fmt == "csv":
                 lines.append(csv_lines(result))
+        if writer is not None:
+            _written(results, writer.commit)
     finally:
         if writer is not None:
-            writer.close()
+            writer.discard()  # nothing left to remove after a commit
     document = summary.document()
     if fmt == "json":
         output = to_json({**document, "patients": patients})
@@ -91,3 +97,46 @@ def audit_cohort(
 
         output = audit_text(document)
     return AuditOutcome(document, output)
+
+
+def check_results(results: Path, cohort: Path) -> None:
+    """Refuse a ``--results`` path that would destroy an input or cannot be written.
+
+    The results file must not be the cohort (``audit v.jsonl --results v.jsonl`` emptied the
+    cohort before reading it) nor a file of a cohort folder; it must be in an existing folder;
+    an existing one must be a regular file (it is replaced only when the run is complete).
+    """
+    from hcc_asp.cohort.readers import regular_file
+    from hcc_asp.cohort.records import CohortError
+
+    where = f"--results {results}"
+    if not results.parent.is_dir():
+        raise CohortError(f"{where}: the folder {results.parent} does not exist")
+    if results.exists() or results.is_symlink():
+        if not regular_file(results):
+            raise CohortError(f"{where}: not a regular file")
+        inputs = [cohort] if not cohort.is_dir() else list(cohort.iterdir())
+        for item in inputs:
+            with contextlib.suppress(OSError):
+                if os.path.samefile(item, results):
+                    raise CohortError(f"{where}: is an input of the audit ({item}); name another")
+
+
+def _results_writer(results: Path) -> Any:
+    from hcc_asp.cohort.output import ResultsWriter
+    from hcc_asp.cohort.records import CohortError
+
+    try:
+        return ResultsWriter(results)
+    except OSError as error:
+        raise CohortError(f"--results {results}: cannot be written ({error.strerror})") from None
+
+
+def _written(results: Path | None, action: Callable[..., None], *arguments: Any) -> None:
+    """Run a write to the results file; a failure (a full disk) is one clear line."""
+    from hcc_asp.cohort.records import CohortError
+
+    try:
+        action(*arguments)
+    except OSError as error:
+        raise CohortError(f"--results {results}: cannot be written ({error.strerror})") from None

@@ -7,9 +7,11 @@ when a ``.parquet`` file is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -92,18 +94,30 @@ def csv_lines_of(rows: list[list[str]]) -> str:
 
 
 class ResultsWriter:
-    """Write per-patient results to ``.jsonl`` (one result a line) or ``.parquet`` (flat rows)."""
+    """Write per-patient results to ``.jsonl`` (one result a line) or ``.parquet`` (flat rows).
+
+    The results go to a hidden temporary file beside ``path`` (``.NAME.XXXX.partial``) that is
+    renamed to ``path`` only when the run is complete (:meth:`commit`): a run that is killed or
+    fails never leaves a truncated file under the name asked for (after ``kill -9`` a ``.parquet``
+    was 4 unreadable bytes, and a ``.jsonl`` looked like a finished run). :meth:`discard` removes
+    the temporary file after a failure.
+    """
 
     BATCH = 5000
 
     def __init__(self, path: Path) -> None:
-        """Open ``path``; its suffix chooses the format."""
+        """Open the temporary file beside ``path``; the suffix of ``path`` chooses the format."""
+        import tempfile
+
         self.path = path
         self.parquet = path.suffix.lower() == ".parquet"
         self._rows: list[dict[str, Any]] = []
         self._text: TextIO | None = None
         self._writer: Any = None
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        self.partial = Path(name)
         if self.parquet:
+            os.close(handle)
             import pyarrow as pa  # type: ignore[import-untyped]
             import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -115,9 +129,9 @@ class ResultsWriter:
                 ]
             )
             self._table = pa.Table
-            self._writer = pq.ParquetWriter(str(path), self._schema)
+            self._writer = pq.ParquetWriter(str(self.partial), self._schema)
         else:
-            self._text = path.open("w", encoding="utf-8")
+            self._text = os.fdopen(handle, "w", encoding="utf-8")
 
     def write(self, result: dict[str, Any]) -> None:
         """Write one result (Parquet rows are flushed in batches)."""
@@ -133,13 +147,31 @@ class ResultsWriter:
             self._writer.write_table(self._table.from_pylist(self._rows, schema=self._schema))
             self._rows = []
 
-    def close(self) -> None:
-        """Flush and close the file."""
+    def _close(self) -> None:
         if self._text is not None:
-            self._text.close()
-        else:
+            text, self._text = self._text, None
+            text.flush()
+            os.fsync(text.fileno())
+            text.close()
+        elif self._writer is not None:
             self._flush()
-            self._writer.close()
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def commit(self) -> None:
+        """Finish the file and give it its name (with the usual mode, not the temporary 0600)."""
+        self._close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.partial, 0o666 & ~umask)
+        os.replace(self.partial, self.path)
+
+    def discard(self) -> None:
+        """Give up: close and remove the temporary file; ``path`` is left as it was."""
+        with contextlib.suppress(Exception):
+            self._close()
+        with contextlib.suppress(OSError):
+            self.partial.unlink()
 
     def __enter__(self) -> ResultsWriter:
         return self
@@ -150,4 +182,7 @@ class ResultsWriter:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()

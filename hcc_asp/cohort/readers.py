@@ -15,6 +15,8 @@ Every record is bounded as a patient file is (``hcc_asp.patient``: size, depth, 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -24,22 +26,55 @@ from hcc_asp.cohort.records import CohortError, Record
 from hcc_asp.cohort.table import read_table
 from hcc_asp.patient import MAX_BYTES, PatientError, load_patient, parse_patient
 
-__all__ = ["PATIENT_SUFFIXES", "CohortError", "Record", "read_cohort"]
+__all__ = ["PATIENT_SUFFIXES", "CohortError", "Record", "read_cohort", "regular_file"]
 
 PATIENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+def regular_file(path: Path) -> bool:
+    """Whether ``path`` is (or links to) a regular file, found without opening it.
+
+    A FIFO would block the reader for ever, a device (``/dev/zero``) never ends, a socket cannot
+    be read.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+NOT_REGULAR = "not a regular file (a FIFO, device or socket is never read)"
+
+
 def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
-    """Yield every record of the cohort at ``path``, in input order (see the module docstring)."""
+    """Yield every record of the cohort at ``path``, in input order (see the module docstring).
+
+    Only regular files are read: a cohort path that is a FIFO or a device is refused
+    (``CohortError``), and such an entry of a cohort folder is a rejected record of its own.
+    """
+    from hcc_asp.patient.file import is_directory
+
     source = Path(path)
-    if source.is_dir():
-        if any(source.glob("*.ndjson")) and _is_fhir_bulk(source):
-            yield from _fhir_bulk(sorted(source.glob("*.ndjson")), aliases)
+    if is_directory(str(source)):
+        ndjson = sorted(source.glob("*.ndjson"))
+        usable = [item for item in ndjson if regular_file(item)]
+        if usable and _is_fhir_bulk(usable[0]):
+            for item in ndjson:
+                if item not in usable:
+                    yield Record(str(item), problems=[NOT_REGULAR])
+            yield from _fhir_bulk(usable, aliases)
         else:
             yield from _directory(source, aliases)
         return
-    if not source.exists():
-        raise CohortError(f"{path}: no such file or directory")
+    try:
+        os.stat(source)
+    except FileNotFoundError:
+        raise CohortError(f"{path}: no such file or directory") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise CohortError(f"{path}: cannot be read ({reason.lower()})") from None
+    if not regular_file(source):
+        raise CohortError(f"{path}: {NOT_REGULAR}")
     suffix = source.suffix.lower()
     if suffix == ".csv":
         yield from read_table(source, aliases)
@@ -68,7 +103,13 @@ def _patient_file(path: Path, aliases: Mapping[str, str] | None) -> Record:
 def _directory(path: Path, aliases: Mapping[str, str] | None) -> Iterator[Record]:
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in PATIENT_SUFFIXES)
     for file in files:
-        yield _patient_file(file, aliases)
+        if file.is_dir():
+            continue
+        yield (
+            _patient_file(file, aliases)
+            if regular_file(file)
+            else Record(str(file), problems=[NOT_REGULAR])
+        )
 
 
 def _json_lines(path: Path, aliases: Mapping[str, str] | None) -> Iterator[Record]:
@@ -87,11 +128,12 @@ def _json_lines(path: Path, aliases: Mapping[str, str] | None) -> Iterator[Recor
 
 
 def _is_fhir_bulk(path: Path) -> bool:
-    """True when the (first) NDJSON file's first line is a FHIR resource."""
+    """True when the NDJSON file's first line is a FHIR resource (a regular file only)."""
     import json
 
-    first = path if path.is_file() else sorted(path.glob("*.ndjson"))[0]
-    with first.open("rb") as handle:
+    if not regular_file(path):
+        return False
+    with path.open("rb") as handle:
         line = handle.readline(MAX_BYTES)
     try:
         data = json.loads(line)

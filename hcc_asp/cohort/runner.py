@@ -135,9 +135,7 @@ def assess(
         yield from _counted(batches, progress)
         return
     if scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as client:
+        with _connected(scheduler) as client:
             executor = client.get_executor()
             window = 2 * max(1, sum(client.nthreads().values()))
             yield from _counted(_in_order(executor, everything, guidelines, kb, window), progress)
@@ -152,6 +150,26 @@ def assess(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(workers, context, _warm, (tuple(guidelines), kb)) as pool:
         yield from _counted(_in_order(pool, everything, guidelines, kb, 2 * workers), progress)
+
+
+#: Seconds to reach a Dask scheduler before the audit says it cannot.
+SCHEDULER_TIMEOUT = 5
+
+
+def _connected(scheduler: str) -> Any:
+    """A Dask client of ``scheduler``; an address that cannot be reached is one clear line."""
+    from distributed import Client
+
+    from hcc_asp.cohort.records import CohortError
+
+    try:
+        return Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CohortError(
+            f"--scheduler {scheduler}: no Dask scheduler could be reached within "
+            f"{SCHEDULER_TIMEOUT} s ({reason})"
+        ) from None
 
 
 def _counted(

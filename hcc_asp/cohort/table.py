@@ -18,12 +18,12 @@ validated exactly as a patient file is: every problem names the key path and the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from hcc_asp.cohort.lines import csv_rows
 from hcc_asp.cohort.records import Record
 from hcc_asp.patient import PatientError, patient_from_data
 
@@ -41,11 +41,14 @@ def _scalar(text: str) -> Any:
     """A cell's value by the YAML 1.2 core schema (as a plain scalar of a patient file)."""
     if text in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return text.lower() == "true"
-    if _INT.fullmatch(text):
-        return int(text)
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    return text
+    try:
+        if _INT.fullmatch(text):
+            return int(text)  # more than 4300 digits: ValueError, the text is kept
+        if _FLOAT.fullmatch(text) and math.isfinite(value := float(text)):
+            return value
+    except ValueError:
+        pass
+    return text  # validation then names the key and says the value is not a number
 
 
 def row_data(row: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -101,16 +104,35 @@ def row_data(row: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
 
 
 def read_table(path: Path, aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
-    """Yield one record per data row of a cohort CSV (``file:LINE``, the physical line)."""
-    for line, row, problems in csv_rows(path):
-        where = f"{path}:{line}"
-        if row is None:
-            yield Record(where, problems=problems)
-            continue
-        data, own = row_data(row)
-        try:
-            patient = patient_from_data(data, f"{path.stem}-{line}", aliases)
-        except PatientError as error:
-            yield Record(where, problems=own + list(error.problems))
-            continue
-        yield Record(where, problems=own) if own else Record(where, patient)
+    """Yield one record per record of a cohort CSV, named by its physical lines.
+
+    ``file:LINE``, or ``file:FIRST-LAST`` for a record whose quoted cells span lines; every
+    physical line is in one record, rejected or not (:mod:`.csvfile`). A header that cannot be
+    used refuses the whole file (``CohortError``).
+    """
+    from hcc_asp.cohort.csvfile import HeaderError, csv_records
+    from hcc_asp.cohort.records import CohortError
+
+    try:
+        for record in csv_records(path):
+            yield _record(path, record.lines, record.row, record.problems, aliases)
+    except HeaderError as error:
+        raise CohortError(str(error)) from None
+
+
+def _record(
+    path: Path,
+    lines: str,
+    row: Mapping[str, str] | None,
+    problems: list[str],
+    aliases: Mapping[str, str] | None,
+) -> Record:
+    where = f"{path}:{lines}"
+    if row is None:
+        return Record(where, problems=problems)
+    data, own = row_data(row)
+    try:
+        patient = patient_from_data(data, f"{path.stem}-{lines.split('-')[0]}", aliases)
+    except PatientError as error:
+        return Record(where, problems=own + list(error.problems))
+    return Record(where, problems=own) if own else Record(where, patient)

@@ -38,6 +38,18 @@ from hcc_asp.patient.validation import validate
 # ---------------------------------------------------------------------------------------------
 
 
+def is_directory(source: str) -> bool:
+    """Whether ``source`` names a directory, without raising.
+
+    A name the system refuses (a file name longer than 255 bytes, a NUL byte) is not one, and
+    reading it then says why in one line.
+    """
+    try:
+        return Path(source).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def read_source(source: str, stdin: typing.TextIO | None = None) -> tuple[str, str]:
     """Read a patient file's text safely: a path, or ``-`` for standard input.
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import typing
 from collections.abc import Mapping
-from pathlib import Path
 
-from hcc_asp.patient.file import parse_patient, read_source, syntax_of
+from hcc_asp.patient.file import is_directory, parse_patient, read_source, syntax_of
 from hcc_asp.patient.model import Patient
 from hcc_asp.patient.problems import PatientError
 
@@ -36,7 +35,7 @@ def read_patient(
     if input_format not in INPUTS:
         raise ValueError(f"input_format must be one of {', '.join(INPUTS)}")
     try:
-        if source not in ("-", "") and Path(source).is_dir() and input_format != "file":
+        if source not in ("-", "") and is_directory(source) and input_format != "file":
             from hcc_asp.patient.fhir import load_fhir
 
             return load_fhir(source, stdin, as_of, aliases)

@@ -56,6 +56,8 @@ def parse_json(text: str) -> tuple[dict[str, Any], dict[Loc, str], list[Problem]
     except RecursionError:
         raise PatientError(f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:  # NaN/Infinity, or an integer of thousands of digits
+        if "digits" in str(error):
+            raise PatientError("JSON value refused: a number of more than 4300 digits") from None
         raise PatientError(f"JSON value refused: {error}") from None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"

@@ -67,10 +67,10 @@ def read_fhir_source(
     A directory contributes its regular ``*.json`` and ``*.ndjson`` files, in name order.
     ``text`` is the file's text when the caller has read it already (to sniff its format).
     """
-    from hcc_asp.patient.file import read_source
+    from hcc_asp.patient.file import is_directory, read_source
 
     path = Path(source)
-    if text is None and source != "-" and path.is_dir():
+    if text is None and source != "-" and is_directory(source):
         texts = list(_directory(path))
     else:
         if text is None:
@@ -188,6 +188,12 @@ def _strict_json(text: str) -> Any:
         value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except RecursionError:
         raise _JsonProblem(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:  # an integer of more than 4300 digits (int's own limit)
+        if "digits" in str(error):
+            raise _JsonProblem("a number of more than 4300 digits is not a value") from None
+        raise _JsonProblem(str(error)) from None
     if _depth(value) > MAX_DEPTH:
         raise _JsonProblem(f"nested too deeply (more than {MAX_DEPTH} levels)")
     return value
