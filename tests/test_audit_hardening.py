@@ -243,3 +243,55 @@ def test_a_file_name_longer_than_255_bytes_is_one_line(tmp_path, command):
     result = CliRunner().invoke(main, [command, str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "file name too long" in result.stderr
+
+
+def _observation(code: str, **value: object) -> dict:
+    observation = {
+        "resourceType": "Observation",
+        "id": f"obs-{code}",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-11-20",
+    }
+    observation.update(value)
+    return observation
+
+
+@pytest.mark.parametrize(
+    ("observation", "said"),
+    [
+        (_observation("89247-1", valueInteger=True), "valueInteger: true is a boolean"),
+        (
+            _observation("1975-2", valueQuantity={"value": "2.5", "unit": "mg/dL"}),
+            'valueQuantity.value: "2.5" is a string',
+        ),
+        (
+            _observation("1975-2", valueQuantity={"value": False, "unit": "mg/dL"}),
+            "valueQuantity.value: false is a boolean",
+        ),
+    ],
+)
+def test_a_boolean_or_a_string_is_never_read_as_a_number(observation, said):
+    import datetime as dt
+
+    from hcc_asp.patient import PatientError
+    from hcc_asp.patient.fhir import patient_from_fhir
+
+    with pytest.raises(PatientError) as raised:
+        patient_from_fhir(
+            [{"resourceType": "Patient", "id": "p1"}, observation], dt.date(2026, 12, 1)
+        )
+    assert any(said in problem for problem in raised.value.problems), raised.value.problems
+
+
+def test_an_ecog_written_as_a_json_number_is_still_read():
+    import datetime as dt
+
+    from hcc_asp.patient.fhir import patient_from_fhir
+
+    observation = _observation("89247-1", valueInteger=1)
+    patient, _ = patient_from_fhir(
+        [{"resourceType": "Patient", "id": "p1"}, observation], dt.date(2026, 12, 1)
+    )
+    assert patient.ecog == 1

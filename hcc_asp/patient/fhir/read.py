@@ -292,6 +292,10 @@ def _validated(data: dict[str, Any], name: str, problems: list[str]) -> Resource
         return None
     from pydantic import ValidationError
 
+    confused = _type_confusions(data)
+    if confused:
+        problems.extend(f"{name} {problem}" for problem in confused)
+        return None
     model_class = _model_class(kind)
     try:
         model = model_class.model_validate(data)
@@ -300,6 +304,42 @@ def _validated(data: dict[str, Any], name: str, problems: list[str]) -> Resource
             problems.append(f"{name} {_element_path(item['loc'])}: {_message(item)}")
         return None
     return Resource(data, model, name)
+
+
+#: FHIR's numeric primitive elements (a JSON number in FHIR JSON, never true/false or a string).
+_NUMBER_ELEMENTS = frozenset(
+    ("valueInteger", "valueDecimal", "valuePositiveInt", "valueUnsignedInt", "valueInteger64")
+)
+
+
+_JSON_KINDS = {bool: "a boolean", str: "a string", dict: "an object", list: "a list"}
+
+
+def _type_confusions(data: Any) -> list[str]:
+    """Numbers that are not JSON numbers: a boolean or a string where FHIR JSON has a number.
+
+    The R4B models coerce them (``valueInteger: true`` became ECOG 1, ``"value": "2.5"`` a
+    bilirubin of 2.5), which would read a value the record does not hold; each is named instead.
+    Covers the numeric ``value[x]`` choices and the ``value`` of every Quantity-like object.
+    """
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                here = f"{path}.{key}" if path else key
+                parent = path.rsplit(".", 1)[-1].split("[", 1)[0]
+                quantity = key == "value" and ("Quantity" in parent or parent in ("low", "high"))
+                numeric = key in _NUMBER_ELEMENTS or quantity
+                if numeric and (isinstance(item, bool) or not isinstance(item, (int, float))):
+                    kind = _JSON_KINDS.get(type(item), "not a JSON number")
+                    found.append(f"{here}: {json.dumps(item)[:40]} is {kind}, not a number")
+                    continue
+                stack.append((item, here))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
+    return sorted(found)
 
 
 def _model_class(kind: str) -> Any:
