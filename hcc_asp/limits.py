@@ -50,9 +50,10 @@ def too_much_memory(mib: int) -> str:
 class _Watchdog(threading.Thread):
     """Ends the process with one line once the command has used ``seconds`` of CPU time."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, say: bool = True) -> None:
         super().__init__(name="hcc-asp-time-limit", daemon=True)
         self.seconds = seconds
+        self.say = say
         self.start_cpu = time.process_time()
         self.lock = threading.Lock()
         self.finished = threading.Event()
@@ -63,8 +64,9 @@ class _Watchdog(threading.Thread):
                 with self.lock:
                     if self.finished.is_set():
                         return
-                    sys.stderr.write(f"error: {too_long(self.seconds)}\n")
-                    sys.stderr.flush()
+                    if self.say:
+                        sys.stderr.write(f"error: {too_long(self.seconds)}\n")
+                        sys.stderr.flush()
                     os._exit(2)
 
     def finish(self) -> None:
@@ -101,6 +103,22 @@ def bounded(seconds: float, memory_mib: int) -> Iterator[None]:
         if watchdog in _current:
             _current.remove(watchdog)
         _restore_memory_limit(previous)
+
+
+@contextmanager
+def cpu_budget(seconds: float, say: bool = True) -> Iterator[None]:
+    """Bound one piece of work in this process (a task of an audit) to ``seconds`` of CPU time.
+
+    Past it the process ends with exit code 2, as under :func:`bounded` (grounding cannot be
+    interrupted from inside clingo); ``say`` False leaves the one line to a parent process that
+    sees its worker end (an audit's process pool).
+    """
+    watchdog = _Watchdog(seconds, say)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.finish()
 
 
 def _lower_memory_limit(mib: int) -> tuple[int, int] | None:

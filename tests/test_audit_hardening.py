@@ -184,6 +184,39 @@ def test_a_fifo_ndjson_in_a_bulk_export_folder_is_a_rejected_record(tmp_path):
     assert any(r.patient is not None for r in records)
 
 
+def _kb_with(tmp_path: Path, rule: str) -> Path:
+    import shutil
+
+    folder = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", folder)
+    with (folder / "decision.lp").open("a") as handle:
+        handle.write(f"\n{rule}\n")
+    return folder
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_runaway_patient_grounding_stops_at_the_audit_time_limit(tmp_path, workers):
+    # The blow-up needs a patient's data (ecog), so it happens in the tasks, not at loading:
+    # in this process (workers 1) and in a pool worker (workers 2) alike, one line and exit 2.
+    kb = _kb_with(tmp_path, "_blowup(X) :- ecog(_), X = 1..100000000.")
+    cohort = jsonl_cohort(tmp_path / "c.jsonl", 2)
+    options = ["--kb", str(kb), "--time-limit", "1", "--workers", workers, "--task-size", "1"]
+    one_error_line(audit(str(cohort), *options), "took too long", "--time-limit")
+
+
+def test_a_runaway_kb_stops_at_the_audit_time_limit_while_loading(tmp_path):
+    kb = _kb_with(tmp_path, "_blowup(1..100000000).")
+    cohort = jsonl_cohort(tmp_path / "c.jsonl", 1)
+    one_error_line(audit(str(cohort), "--kb", str(kb), "--time-limit", "1"), "took too long")
+
+
+def test_a_memory_blowup_stops_at_the_audit_memory_limit(tmp_path):
+    kb = _kb_with(tmp_path, "_blowup(X, Y) :- ecog(_), X = 1..100000, Y = 1..100000.")
+    cohort = jsonl_cohort(tmp_path / "c.jsonl", 1)
+    options = ["--kb", str(kb), "--memory-limit", "400", "--workers", "1"]
+    one_error_line(audit(str(cohort), *options), "took too much memory")
+
+
 # --- 11. clear failures -----------------------------------------------------------------------
 
 

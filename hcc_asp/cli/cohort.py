@@ -7,6 +7,7 @@ extras installed, shows progress on a terminal, and prints every rejected record
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,6 +57,24 @@ AUDIT_FORMATS = ("text", "json", "csv", "html")
     default=None,
     help="Records per task, one clingo Control each (default 100).",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="CPU seconds the knowledge base may take per record (a task of N records, N times "
+    "this); exit 2 past it.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=64),
+    default=3072,
+    show_default=True,
+    metavar="MIB",
+    help="Memory (address space, MiB) of the run's process and of each pool worker; exit 2 "
+    "past it.",
+)
 @kb_option
 def audit(
     cohort: Path,
@@ -65,6 +84,8 @@ def audit(
     workers: int | None,
     scheduler: str | None,
     task_size: int | None,
+    time_limit: float,
+    memory_limit: int,
     kb: Path | None,
 ) -> None:
     """Concordance audit of a COHORT: was the regimen given one that the guideline offered.
@@ -80,10 +101,12 @@ def audit(
     """
     from hcc_asp.cohort import audit_cohort
     from hcc_asp.cohort.records import CohortError
+    from hcc_asp.limits import LimitExceededError, bounded, cpu_budget
     from hcc_asp.recommend import resolve_guideline
 
     chosen: list[str | None] = [*dict.fromkeys(guidelines)] or [None]
-    public = run(lambda: [_public_id(resolve_guideline(g, kb), kb) for g in chosen])
+    with cpu_budget(time_limit):  # loading the KB: the time of one record
+        public = run(lambda: [_public_id(resolve_guideline(g, kb), kb) for g in chosen])
     if scheduler is not None:
         _require(
             "distributed", "--scheduler needs the [cohort] extra: pip install 'hcc-asp[cohort]'"
@@ -98,20 +121,26 @@ def audit(
         )
     with _progress() as advance:
         try:
-            outcome = run(
-                lambda: audit_cohort(
-                    cohort,
-                    public,
-                    kb,
-                    fmt=fmt,
-                    results=results,
-                    workers=workers,
-                    scheduler=scheduler,
-                    task_size=task_size,
-                    progress=advance,
+            # The memory limit holds for this process and the pool workers it forks; the time
+            # limit for each task, wherever it runs (hcc_asp.cohort.runner).
+            with bounded(math.inf, memory_limit):
+                outcome = run(
+                    lambda: audit_cohort(
+                        cohort,
+                        public,
+                        kb,
+                        fmt=fmt,
+                        results=results,
+                        workers=workers,
+                        scheduler=scheduler,
+                        task_size=task_size,
+                        progress=advance,
+                        seconds_per_record=time_limit,
+                    )
                 )
-            )
         except CohortError as error:
+            fail([str(error)])
+        except LimitExceededError as error:
             fail([str(error)])
     for rejected in outcome.document["errors"]:
         for problem in rejected["errors"]:

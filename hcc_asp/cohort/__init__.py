@@ -40,12 +40,14 @@ def audit_cohort(
     scheduler: str | None = None,
     task_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    seconds_per_record: float | None = None,
 ) -> AuditOutcome:
     """Audit every record of ``cohort`` under ``guidelines`` (public ids, already checked).
 
     ``fmt`` is text, json (summary, rejected records and every per-patient result), csv (one
     row per record and guideline) or html (the summary as a page, with a bar chart). ``results``
     also writes the per-patient results to a ``.jsonl`` or ``.parquet`` file as they arrive.
+    ``seconds_per_record`` bounds each task's CPU time (``hcc_asp.cohort.runner.assess``).
     Raises ``CohortError`` when the cohort itself cannot be read.
     """
     from hcc_asp.cohort.output import csv_header, csv_lines
@@ -70,6 +72,7 @@ def audit_cohort(
             scheduler=scheduler,
             task_size=task_size or DEFAULT_TASK_SIZE,
             progress=progress,
+            seconds_per_record=seconds_per_record,
         ):
             summary.add(result)
             if writer is not None:

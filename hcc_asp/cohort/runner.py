@@ -36,9 +36,28 @@ DEFAULT_TASK_SIZE = 100
 
 
 def assess_records(
-    records: Sequence[Record], guidelines: Sequence[str], kb: Path | None = None
+    records: Sequence[Record],
+    guidelines: Sequence[str],
+    kb: Path | None = None,
+    seconds_per_record: float | None = None,
+    say: bool = True,
 ) -> list[dict[str, Any]]:
-    """One result per record, in order: its concordance under each guideline, or its problems."""
+    """One result per record, in order: its concordance under each guideline, or its problems.
+
+    With ``seconds_per_record``, the task may use that much CPU time per record it holds; past
+    it the process ends with exit code 2 (:func:`hcc_asp.limits.cpu_budget`; ``say`` as there).
+    """
+    if seconds_per_record is None:
+        return _assess_records(records, guidelines, kb)
+    from hcc_asp.limits import cpu_budget
+
+    with cpu_budget(seconds_per_record * max(1, len(records)), say):
+        return _assess_records(records, guidelines, kb)
+
+
+def _assess_records(
+    records: Sequence[Record], guidelines: Sequence[str], kb: Path | None
+) -> list[dict[str, Any]]:
     from hcc_asp.batch import documents_many
     from hcc_asp.recommend import InputConflictError
 
@@ -94,15 +113,36 @@ def _in_order(
     guidelines: Sequence[str],
     kb: Path | None,
     window: int,
+    seconds_per_record: float | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Submit tasks with at most ``window`` in flight; yield their results in submission order."""
+    """Submit tasks with at most ``window`` in flight; yield their results in submission order.
+
+    A worker ended by its task's time limit is reported as the time limit, in one line.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    from hcc_asp.limits import LimitExceededError, too_long
+
     pending: deque[Future[list[dict[str, Any]]]] = deque()
+
+    def result() -> list[dict[str, Any]]:
+        try:
+            return pending.popleft().result()
+        except BrokenProcessPool:
+            if seconds_per_record is None:
+                raise
+            raise LimitExceededError(
+                too_long(seconds_per_record).replace(" of CPU time", " of CPU time per record")
+            ) from None
+
     for task in tasks:
-        pending.append(executor.submit(assess_records, task, tuple(guidelines), kb))
+        pending.append(
+            executor.submit(assess_records, task, tuple(guidelines), kb, seconds_per_record, False)
+        )
         if len(pending) >= window:
-            yield pending.popleft().result()
+            yield result()
     while pending:
-        yield pending.popleft().result()
+        yield result()
 
 
 def assess(
@@ -113,11 +153,13 @@ def assess(
     scheduler: str | None = None,
     task_size: int = DEFAULT_TASK_SIZE,
     progress: Callable[[int], None] | None = None,
+    seconds_per_record: float | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one result per record, in input order (see the module docstring for where it runs).
 
     ``guidelines`` are public ids, already checked (`hcc_asp.recommend.resolve_guideline`).
     ``progress`` is called with the number of records each finished task held.
+    ``seconds_per_record`` bounds each task's CPU time (that much per record it holds).
     """
     if task_size < 1:
         raise ValueError("task_size must be at least 1")
@@ -130,7 +172,7 @@ def assess(
     workers = workers or os.cpu_count() or 1
     if scheduler is None and (second is None or workers == 1):
         batches: Iterator[list[dict[str, Any]]] = (
-            assess_records(task, guidelines, kb) for task in everything
+            assess_records(task, guidelines, kb, seconds_per_record) for task in everything
         )
         yield from _counted(batches, progress)
         return
@@ -138,7 +180,8 @@ def assess(
         with _connected(scheduler) as client:
             executor = client.get_executor()
             window = 2 * max(1, sum(client.nthreads().values()))
-            yield from _counted(_in_order(executor, everything, guidelines, kb, window), progress)
+            batches = _in_order(executor, everything, guidelines, kb, window, seconds_per_record)
+            yield from _counted(batches, progress)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -149,7 +192,8 @@ def assess(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(workers, context, _warm, (tuple(guidelines), kb)) as pool:
-        yield from _counted(_in_order(pool, everything, guidelines, kb, 2 * workers), progress)
+        batches = _in_order(pool, everything, guidelines, kb, 2 * workers, seconds_per_record)
+        yield from _counted(batches, progress)
 
 
 #: Seconds to reach a Dask scheduler before the audit says it cannot.
