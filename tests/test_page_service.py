@@ -175,6 +175,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, key):
     public.update(kid=KID, use="sig", alg="ES384")
     (workdir / "ehr.jwks.json").write_text(json.dumps({"keys": [public]}))
     options = ["--jwks", str(workdir / "ehr.jwks.json"), "--jwt-issuer", ISSUER]
+    options += ["--public-url", "{base}"]  # the tokens' audience is the operator's URL
     options += ["--feedback-file", str(workdir / "feedback.jsonl")]
     with running_service(*options, workdir=workdir) as base:
         yield base
