@@ -220,6 +220,47 @@ def test_slow_drip_calls_do_not_starve_the_other_calls(service, hostile):
             thread.join(timeout=15)
 
 
+def test_sigterm_during_slow_drip_calls_ends_the_service(tmp_path, hostile):
+    # The calls in progress are bounded by --fhir-timeout, so a graceful stop cannot be held.
+    import subprocess
+    import sys
+
+    from service_support import free_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "hcc_asp", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--fhir-timeout", "1", "--allow-fhir-server", f"{hostile.base}/"]
+    command += ["--feedback-file", str(tmp_path / "f.jsonl"), "--log-level", "warning"]
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/cds-services", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        body = from_server(f"{hostile.base}/drip")
+
+        def call() -> None:
+            with contextlib.suppress(httpx.HTTPError):  # the service may hang up as it stops
+                post(base, body, timeout=10)
+
+        threads = [threading.Thread(target=call, daemon=True) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        process.terminate()
+        assert process.wait(timeout=30) is not None  # not held by the dripping servers
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
 def test_a_huge_fhir_answer_is_given_up_at_the_byte_limit(service, hostile):
     response = post(service, from_server(f"{hostile.base}/huge"), timeout=10)
     assert assert_operation_outcome(response, 412) == ["patient: " + UNAVAILABLE]
