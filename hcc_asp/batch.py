@@ -62,6 +62,7 @@ from hcc_asp.recommend import (
     recommend_document,
     resolve_guideline,
 )
+from hcc_asp.resources import load_failure
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -391,8 +392,7 @@ def solve_chunk(
                     backend.add_rule([backend.add_atom(fact)])
         ctl.ground([("base", [])], context=Context())
     except RuntimeError as error:
-        detail = "; ".join(messages) or str(error)
-        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+        raise KnowledgeBaseError(load_failure(messages, error)) from None
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             return _split(model.symbols(shown=True), program, len(patients))

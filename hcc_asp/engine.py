@@ -18,7 +18,7 @@ from typing import Any
 import clingo
 from clingo import Symbol
 
-from hcc_asp.resources import ROOT_FILE, KnowledgeBaseError, kb_dir
+from hcc_asp.resources import ROOT_FILE, KnowledgeBaseError, kb_dir, load_failure
 
 
 class Context:
@@ -91,8 +91,7 @@ def ground_and_solve(
         if text is not None:
             # The cached text has no file locations: load the KB's own files for the message.
             return ground_and_solve(kb, facts, programs, arguments, shown=shown)
-        detail = " ".join("; ".join(messages).split()) or str(error)
-        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+        raise KnowledgeBaseError(load_failure(messages, error)) from None
     atoms: list[Symbol] = []
     with ctl.solve(yield_=True) as handle:
         for model in handle:
@@ -461,8 +460,7 @@ def file_atoms(path: Path) -> list[Symbol]:
         ctl.load(str(path))
         ctl.ground([("base", [])])
     except RuntimeError as error:
-        detail = " ".join("; ".join(messages).split()) or str(error)
-        raise KnowledgeBaseError(f"the knowledge base could not be loaded: {detail}") from None
+        raise KnowledgeBaseError(load_failure(messages, error)) from None
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             return list(model.symbols(atoms=True))

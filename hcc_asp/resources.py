@@ -30,6 +30,38 @@ class KnowledgeBaseError(Exception):
     """The KB could not be loaded or grounded (a bad ``--kb`` folder or an edit that breaks it)."""
 
 
+def load_failure(messages: list[str], error: Exception) -> str:
+    """The one line of a KB that does not load: clingo's errors first, then its warnings.
+
+    An unsafe variable's error (with its notes) is said first, not after twenty info lines about
+    atoms that occur in no rule; the info lines are dropped when there is an error to say.
+    """
+    import re
+
+    # One clingo message may hold several located lines: cut at each "file:line:col: kind:".
+    located = re.compile(r"\n(?=\S+?:\d+:\d+(?:-\d+)?(?::\d+)?: (?:error|warning|info|note):)")
+    entries = [part for message in messages for part in located.split(message)]
+    groups: list[list[str]] = []
+    for entry in entries:
+        text = " ".join(entry.split())
+        if not text:
+            continue
+        if ": note:" in text and groups:
+            groups[-1].append(text)  # a note belongs to the message before it
+        else:
+            groups.append([text])
+
+    def rank(group: list[str]) -> int:
+        head = group[0]
+        return 0 if ": error:" in head else 1 if ": warning:" in head else 2
+
+    ordered = sorted(groups, key=rank)  # stable: clingo's order within a kind
+    if ordered and rank(ordered[0]) == 0:
+        ordered = [group for group in ordered if rank(group) < 2]
+    detail = "; ".join(" ".join(group) for group in ordered)
+    return f"the knowledge base could not be loaded: {detail or str(error)}"
+
+
 def kb_dir(override: str | Path | None = None) -> Path:
     """Return the KB folder: ``override`` (validated) when given, else the installed one.
 

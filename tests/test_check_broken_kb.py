@@ -66,3 +66,57 @@ def test_two_guidelines_in_one_edition_file_are_a_declaration_error(tmp_path):
 
 def test_the_shipped_kb_declares_each_guideline_once_in_its_own_file():
     assert guideline_declarations(parse(None)) == []
+
+
+def _edited_copy(tmp_path, file: str, old: str, new: str):
+    copy = tmp_path / "kb"
+    shutil.copytree(kb_dir(), copy)
+    path = copy / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return copy
+
+
+def test_a_one_letter_typo_of_a_regimen_in_requires_for_is_an_undefined_error(tmp_path):
+    # ramucirumabb: the AFP >= 400 condition of ASCO 2024 Rec 2.1 would silently apply to no
+    # regimen, and ramucirumab would be offered at AFP 12 with check exiting 0.
+    requirement = 'requires_for(asco2024, "2.1", ramucirumab, at_least("labs.afp_ng_ml", 400)).'
+    copy = _edited_copy(
+        tmp_path, "guidelines/asco-2024.lp", requirement, requirement.replace("ab,", "abb,")
+    )
+    found = errors(check("asco-2024", copy), "undefined")
+    assert any("'ramucirumabb'" in f["text"] for f in found), found
+    assert any(f["rules"] and f["rules"][0].startswith("kb/guidelines/asco-2024.lp") for f in found)
+
+
+def test_a_recommendation_id_the_edition_never_states_is_an_undefined_error(tmp_path):
+    copy = broken_copy(
+        tmp_path, 'requires(asco2024, "2.9", ecog_at_most(1)).', "guidelines/asco-2024.lp"
+    )
+    found = errors(check("asco-2024", copy), "undefined")
+    assert any("recommendation '2.9'" in f["text"] for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("file", "fact", "said"),
+    [
+        ("guidelines/asco-2024.lp", "guideline_supersedes(asco2024, asco2024).", "itself"),
+        ("guidelines/asco-2020.lp", "guideline_supersedes(asco2020, asco2024).", "circle"),
+    ],
+)
+def test_an_edition_superseding_itself_or_a_supersede_cycle_is_an_error(tmp_path, file, fact, said):
+    copy = broken_copy(tmp_path, fact, file)
+    found = errors(check("all", copy), "undefined")
+    assert any(said in f["text"] for f in found), found
+
+
+def test_an_unsafe_variable_is_said_first_not_after_the_info_lines(tmp_path):
+    copy = broken_copy(tmp_path, "p(X) :- not q(X).")
+    with pytest.raises(KnowledgeBaseError) as raised:
+        recommend(patient_from_data({}), "asco-2024", copy)
+    message = str(raised.value)
+    assert message.startswith("the knowledge base could not be loaded: "), message
+    first = message.removeprefix("the knowledge base could not be loaded: ")
+    assert ": error: unsafe variables in" in first.split(";")[0], message
+    assert ": info:" not in message

@@ -43,7 +43,9 @@ from hcc_asp.check.locations import FactIndex, fact_locations
 from hcc_asp.check.provenance import recommendation_provenance, safety_provenance
 from hcc_asp.check.search import Space, constraints_as_atoms, space_facts
 from hcc_asp.check.undefined import (
+    supersede_problems,
     undefined_predicates,
+    unknown_ids,
     unknown_regimens,
     unknown_unconfirmed_fields,
     unregistered_files,
@@ -99,6 +101,8 @@ def check(
     findings.extend(unregistered_files(kb, program))
     vocabulary = {r.id for r in regimens(kb)}
     findings.extend(unknown_regimens(cat, atoms, public, vocabulary, where))
+    findings.extend(unknown_ids(cat, atoms, public, vocabulary, where))
+    findings.extend(supersede_problems(cat, atoms, public, where))
     findings.extend(unknown_unconfirmed_fields(cat, atoms, public, where))
     findings.extend(guideline_declarations(program))
 

@@ -2,8 +2,9 @@
 
 Predicates used in a rule body that no rule defines and no ``#defined`` declares; edition files the
 root file does not include; ``unconfirmed/4`` fields outside the closed vocabulary; regimen ids a
-recommendation names that the vocabulary does not hold. All read the parsed KB and its catalogue,
-not a solve.
+recommendation (or any other fact of an edition) names that the vocabulary does not hold;
+recommendation ids an edition's facts name but its ``rec/3`` never states; an edition that
+supersedes itself or a supersede cycle. All read the parsed KB and its catalogue, not a solve.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from clingo import Function, String, Symbol
+from clingo import Function, String, Symbol, SymbolType
 from clingo.ast import ASTSequence, ASTType
 
 from hcc_asp.check.findings import finding
@@ -194,4 +195,156 @@ def unknown_regimens(
                         where.get(atom, []),
                     )
                 )
+    return findings
+
+
+#: Facts of an edition that name one of its regimens: predicate/arity -> the regimen's position.
+REGIMEN_POSITIONS = {
+    ("requires_for", 4): 2,
+    ("trial_for", 4): 2,
+    ("scope_only", 4): 3,
+    ("scope_except", 4): 3,
+}
+#: Facts of an edition that name one of its recommendations (Guideline, Rec, ...).
+REC_FACTS = {
+    ("requires", 3),
+    ("requires_for", 4),
+    ("excludes", 3),
+    ("qualifies", 4),
+    ("evidence", 4),
+    ("evidence_label", 3),
+    ("trial", 3),
+    ("trial_for", 4),
+    ("rec_text", 3),
+    ("rec_source", 3),
+    ("provenance_note", 3),
+    ("unconfirmed", 4),
+}
+
+
+def unknown_ids(
+    cat: Catalogue,
+    atoms: list[str],
+    public: dict[str, str],
+    vocabulary: set[str],
+    where: dict[Symbol, list[str]],
+) -> list[dict[str, Any]]:
+    """``undefined`` findings for every id an edition's facts name but nobody defines.
+
+    A regimen id outside the vocabulary in ``requires_for/4`` (``ramucirumabb``: the AFP >= 400
+    condition silently dropped, ramucirumab offered at AFP 12), ``trial_for/4``, ``scope_only/4``
+    or ``scope_except/4``; a recommendation id that the edition's ``rec/3`` never states (in
+    ``requires/3``, ``evidence/4``, ``unconfirmed/4`` and the other facts of a recommendation).
+    """
+    recs = set(cat.recs)
+    found: dict[tuple[str, str, str], list[str]] = {}
+    texts: dict[tuple[str, str, str], tuple[str, list[str]]] = {}
+    for atom, locations in where.items():
+        if atom.type != SymbolType.Function or not atom.arguments:
+            continue
+        signature = (atom.name, len(atom.arguments))
+        if signature not in REGIMEN_POSITIONS and signature not in REC_FACTS:
+            continue
+        guideline = atom.arguments[0]
+        if guideline.type != SymbolType.Function or guideline.name not in atoms:
+            continue
+        g = guideline.name
+        position = REGIMEN_POSITIONS.get(signature)
+        if position is not None:
+            regimen = atom.arguments[position]
+            name = regimen.name if regimen.type == SymbolType.Function else str(regimen)
+            if regimen.type != SymbolType.Function or name not in vocabulary:
+                key = (g, "regimen", name)
+                found.setdefault(key, []).extend(locations)
+                texts[key] = (
+                    f"{atom.name}/{len(atom.arguments)} names '{name}', not a regimen id of the "
+                    "vocabulary (kb/vocabulary.lp): the statement applies to no regimen.",
+                    [name],
+                )
+        if signature in REC_FACTS:
+            rec = atom.arguments[1]
+            rec_id = rec.string if rec.type == SymbolType.String else str(rec)
+            if (g, rec_id) not in recs:
+                key = (g, "rec", rec_id)
+                found.setdefault(key, []).extend(locations)
+                texts[key] = (
+                    f"{atom.name}/{len(atom.arguments)} names recommendation '{rec_id}', which "
+                    f'the edition never states (no rec({g}, "{rec_id}", _)): the statement '
+                    "applies to nothing.",
+                    [],
+                )
+    return [
+        finding("undefined", public[key[0]], texts[key][1], texts[key][0], sorted(set(found[key])))
+        for key in sorted(found)
+    ]
+
+
+def supersede_problems(
+    cat: Catalogue, atoms: list[str], public: dict[str, str], where: dict[Symbol, list[str]]
+) -> list[dict[str, Any]]:
+    """An edition that supersedes itself, a supersede cycle, or a superseded id never declared.
+
+    Each is an ``undefined`` error: which edition is the current one is then not defined.
+    """
+    known = set(cat.guidelines)
+    supersedes = [
+        (atom.arguments[0].name, atom.arguments[1].name, locations)
+        for atom, locations in sorted(where.items())
+        if atom.type == SymbolType.Function
+        and atom.match("guideline_supersedes", 2)
+        and all(a.type == SymbolType.Function for a in atom.arguments)
+        and atom.arguments[0].name in atoms
+    ]
+    findings = []
+    graph: dict[str, set[str]] = {}
+    places: dict[str, list[str]] = {}
+    for newer, older, locations in supersedes:
+        graph.setdefault(newer, set()).add(older)
+        places.setdefault(newer, []).extend(locations)
+        label = public.get(newer, newer)
+        if newer == older:
+            findings.append(
+                finding(
+                    "undefined",
+                    label,
+                    [],
+                    f"guideline_supersedes({newer}, {older}): an edition cannot supersede itself.",
+                    sorted(set(locations)),
+                )
+            )
+        elif older not in known:
+            findings.append(
+                finding(
+                    "undefined",
+                    label,
+                    [],
+                    f"guideline_supersedes({newer}, {older}): {older} is not a guideline the "
+                    "knowledge base declares (guideline/4).",
+                    sorted(set(locations)),
+                )
+            )
+    seen_cycles: set[tuple[str, ...]] = set()
+    for start in sorted(graph):
+        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
+        while stack:
+            node, path = stack.pop()
+            for following in sorted(graph.get(node, ())):
+                if following == start and len(path) > 1:
+                    cycle = tuple(sorted(path))
+                    if cycle not in seen_cycles:
+                        seen_cycles.add(cycle)
+                        circle = " -> ".join((*path, start))
+                        locations = sorted({loc for g in path for loc in places.get(g, [])})
+                        findings.append(
+                            finding(
+                                "undefined",
+                                public.get(start, start),
+                                [],
+                                f"guideline_supersedes goes round in a circle ({circle}): "
+                                "no edition of them is the current one.",
+                                locations,
+                            )
+                        )
+                elif following not in path and following != node:
+                    stack.append((following, (*path, following)))
     return findings
