@@ -182,6 +182,8 @@ def compare(
         "current": current,
         "drafts": drafts,
         "derived": derived_values(answer),
+        # the patient's line of therapy (the same under every guideline; additive)
+        "line": _line(answer),
         "regimens": rows,
         "notes": {public: notes[public] for public in columns if notes[public]},
     }
@@ -189,3 +191,9 @@ def compare(
     if sources:  # a patient from a health record: where each value came from (additive)
         document["sources"] = {key: sources[key].as_json() for key in sorted(sources)}
     return document
+
+
+def _line(answer: Any) -> int | None:
+    """The patient's line of therapy from the answer (None when unknown)."""
+    lines = answer.get("line", 1)
+    return int(lines[0].arguments[0].number) if len(lines) == 1 else None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
+
+from hcc_asp.render.words import STATUS_WORDS, guideline_label, regimen_name, sentence_words
 
 
 def _dot_escape(text: str) -> str:
@@ -35,7 +38,7 @@ def explain_dot(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def derivation_dot(document: dict[str, Any]) -> str:
+def derivation_dot(document: dict[str, Any], regimen_names: Mapping[str, str] | None = None) -> str:
     """The explanation as a graph in which a shared part is one node with several parents.
 
     The derivation is a DAG (Child-Pugh class B supports every recommendation that needs class
@@ -58,7 +61,9 @@ def derivation_dot(document: dict[str, Any]) -> str:
         if key in names:
             return names[key]
         name = names[key] = f"n{len(names)}"
-        label = _dot_escape("\n".join(textwrap.wrap(str(node["text"]), 40)))
+        label = _dot_escape(
+            "\n".join(textwrap.wrap(sentence_words(str(node["text"]), regimen_names), 40))
+        )
         style = ""
         if is_patient_leaf(node):
             style = ', style="rounded,filled", fillcolor="#dbeafe"'
@@ -74,8 +79,10 @@ def derivation_dot(document: dict[str, Any]) -> str:
                 lines.append(f"  {edge[0]} -> {edge[1]};")
         return name
 
+    status = STATUS_WORDS.get(document["status"], document["status"])
     root_label = _dot_escape(
-        f"{document['regimen']}: {document['status']} ({document['guideline']})"
+        f"{regimen_name(document['regimen'], regimen_names)}: {status} under "
+        f"{guideline_label(document['guideline'])}"
     )
     lines.append(f'  root [label="{root_label}", shape=ellipse, style=bold];')
     for node in document.get("because", []):
@@ -84,7 +91,7 @@ def derivation_dot(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def derivation_svg(document: dict[str, Any]) -> str | None:
+def derivation_svg(document: dict[str, Any], names: Mapping[str, str] | None = None) -> str | None:
     """The derivation drawn by Graphviz as inline SVG; None when ``dot`` is not installed.
 
     Needs the ``graphviz`` Python package (extra ``[report]``) and the ``dot`` program.
@@ -99,7 +106,7 @@ def derivation_svg(document: dict[str, Any]) -> str | None:
         return None
 
     try:
-        svg = graphviz.Source(derivation_dot(document)).pipe(format="svg", encoding="utf-8")
+        svg = graphviz.Source(derivation_dot(document, names)).pipe(format="svg", encoding="utf-8")
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
         return None
     start = svg.find("<svg")

@@ -23,6 +23,7 @@ from hcc_asp.render.words import (
     components_words,
     guideline_label,
     regimen_name,
+    sentence_words,
     value_words,
 )
 
@@ -271,7 +272,9 @@ def node_key(node: dict[str, Any]) -> str:
     return f"{node['atom']}@{node.get('rule')}"
 
 
-def shared_tree(nodes: list[dict[str, Any]], prefix: str = "n") -> list[dict[str, Any]]:
+def shared_tree(
+    nodes: list[dict[str, Any]], prefix: str = "n", names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The tree with every repeated subtree printed once (``id``) and referred to (``ref``) after.
 
     Returns new nodes with every key present: ``text``, ``rule``, ``rule_text``, ``source``,
@@ -300,7 +303,8 @@ def shared_tree(nodes: list[dict[str, Any]], prefix: str = "n") -> list[dict[str
 
     def build(node: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "text": node["text"],
+            # the node's sentence with the engine's ids in words (regimen names when given)
+            "text": node["text"] if is_patient_leaf(node) else sentence_words(node["text"], names),
             "rule": node.get("rule"),
             "rule_text": node.get("rule_text") or "",
             "source": node.get("source") or "",

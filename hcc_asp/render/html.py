@@ -165,6 +165,7 @@ def recommend_page(
                         "tree": explanation.shared_tree(
                             (explanations or {}).get(entry["regimen"], {}).get("because", []),
                             prefix=f"{entry['regimen']}-",
+                            names=names,
                         ),
                     }
                     for entry in entries
@@ -202,11 +203,11 @@ def explain_page(document: dict[str, Any], ctx: Context | None = None) -> str:
             patient=_patient(derived, derived.get("line")) if derived else None,
             answer=explanation.answer(document, ctx.names),
             changes=explanation.changes(document),
-            derivation=explanation.shared_tree(document.get("because", [])),
+            derivation=explanation.shared_tree(document.get("because", []), names=ctx.names),
             preference_tree=explanation.shared_tree(
                 (document.get("preference") or {}).get("because", []), prefix="p"
             ),
-            svg=derivation_svg(document) if document.get("because") else None,
+            svg=derivation_svg(document, ctx.names) if document.get("because") else None,
         )
     )
 

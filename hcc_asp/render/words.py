@@ -7,6 +7,7 @@ KB marks ``unconfirmed`` is left out of the words and said as unconfirmed instea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -391,3 +392,30 @@ def plain_value(value: Any) -> str:
 def provenance_words(what: str) -> str:
     """The field of an unconfirmed remark in words (``secondary_source`` -> secondary source)."""
     return PROVENANCE_WORDS.get(what, what.replace("_", " "))
+
+
+_GUIDELINE_ID = re.compile(r"\b(asco|esmo|aasld|nccn|bclc)-(\d{4})\b")
+_ENGINE_ID = re.compile(r"(?<![.\w\[])[a-z0-9]+(?:_+[a-z0-9]+)+(?![\w.\]])")
+
+
+def sentence_words(text: str, names: Mapping[str, str] | None = None) -> str:
+    """A derivation node's text as a sentence: guideline, regimen and status ids in words.
+
+    ``asco-2024 1.1 for atezolizumab_bevacizumab is not_met`` -> ``ASCO 2024 1.1 for
+    Atezolizumab + bevacizumab is not met``; an internal helper's name left by the KB
+    (``reflect_main_portal_vein_invasion``) is said with spaces. Patient-file keys (after a dot or
+    in brackets) are left as they are: they are the small print of the patient's values.
+    """
+    text = _GUIDELINE_ID.sub(lambda m: guideline_label(m.group(0)), text)
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if names and token in names:
+            return names[token]
+        if token in STATUS_WORDS:
+            return STATUS_WORDS[token]
+        if token in VALUE_WORDS:
+            return VALUE_WORDS[token]
+        return re.sub(r"_+", " ", token)
+
+    return _ENGINE_ID.sub(word, text)
