@@ -18,6 +18,7 @@ from hcc_asp.engine import catalogue, default_guideline, guideline_ids
 from hcc_asp.explain import explain
 from hcc_asp.patient import patient_from_data
 from hcc_asp.recommend import recommend
+from hcc_asp.render.words import guideline_label
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STATUSES = {"recommended", "conditional", "not_recommended", "contraindicated"}
@@ -108,8 +109,9 @@ def test_compare_text_and_json_from_the_command_line_are_deterministic():
     first = run("compare", patient)
     assert first.exit_code == 0 and first.output == run("compare", patient).output
     header = next(line for line in first.output.splitlines() if line.startswith("REGIMEN"))
-    assert all(g in header for g in EDITIONS)
-    assert re.search(r"^cabozantinib .*!$", first.output, re.M)
+    # guidelines and regimens in words, as a clinician names them
+    assert all(guideline_label(g) in header for g in EDITIONS)
+    assert re.search(r"^Cabozantinib .*!$", first.output, re.M)
     assert "Disagreements" in first.output and "Edition changes" in first.output
     subset = json.loads(
         run("compare", patient, "-g", "asco-2024", "-g", "esmo-2025", "--format", "json").output

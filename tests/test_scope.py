@@ -146,7 +146,7 @@ def test_compare_shows_a_distinct_not_encoded_cell_and_no_disagreement_from_it()
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("REGIMEN"))
     row_line = next(line for line in lines if line.startswith("regorafenib "))
-    start = header.index("esmo-2025")
+    start = header.index("ESMO 2025")
     assert row_line[start:].split()[0] == "n/e"  # not "-" and not "no"
     assert "n/e = not encoded" in text.replace("\n  ", " ")
     # ESMO 2025's not-encoded "no" for atezolizumab + bevacizumab takes part in no disagreement.

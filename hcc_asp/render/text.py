@@ -501,25 +501,34 @@ def check_text(document: dict[str, Any]) -> str:
 
 def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
     """Regimens x guidelines, disagreements marked '!', then one line per disagreement."""
+    names = (ctx or Context()).names
     columns = document["guidelines"]
-    width = max([14, *(len(c) + 1 for c in columns)])
-    out = [f"Patient {document['patient']} - every guideline, side by side"]
+    labels = {c: guideline_label(c) for c in columns}
+    width = max([14, *(len(labels[c]) + 1 for c in columns)])
+    line = document.get("line")
+    out = [
+        f"Patient {document['patient']} - every guideline, side by side"
+        + (f" (line {line})" if line is not None else "")
+    ]
     drafts = document.get("drafts", [])
     superseded = [c for c in columns if c not in document["current"] and c not in drafts]
     if superseded:
         out.append(
-            "(superseded editions, not counted in disagreements: " + ", ".join(superseded) + ")"
+            "(superseded editions, not counted in disagreements: "
+            + ", ".join(labels[c] for c in superseded)
+            + ")"
         )
     if drafts:
         out.append(
             "(DRAFT editions, not for clinical use"
             + ("" if set(drafts) <= set(document["current"]) else ", not counted in disagreements")
             + ": "
-            + ", ".join(drafts)
+            + ", ".join(labels.get(d, d) for d in drafts)
             + ")"
         )
     out.append("")
-    header = f"{'REGIMEN':<25} " + "".join(f"{c:<{width}}" for c in columns) + "!"
+    first = max([25, *(len(regimen_name(r["regimen"], names)) + 1 for r in document["regimens"])])
+    header = f"{'REGIMEN':<{first}} " + "".join(f"{labels[c]:<{width}}" for c in columns) + "!"
     out.append(header)
     out.append("-" * len(header))
     for row in document["regimens"]:
@@ -532,7 +541,8 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
             text = _clip(text, width - 2) + ("*" if changed else "")
             cells.append(f"{text:<{width}}")
         mark = "!" if row["disagreement"] else ""
-        out.append((f"{row['regimen']:<25} " + "".join(cells) + mark).rstrip())
+        name = regimen_name(row["regimen"], names)
+        out.append((f"{name:<{first}} " + "".join(cells) + mark).rstrip())
     out.append("")
     out.extend(
         _wrapped(
@@ -554,13 +564,20 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
         out.append("Notes")
         for guideline, notes in document["notes"].items():
             for note in notes:
-                out.extend(_wrapped(f"{guideline} [{note['code']}] {note['text']}", indent="  "))
+                label = guideline_label(guideline)
+                out.extend(_wrapped(f"{label}: {note['text']}", indent="  "))
     changes = [(r["regimen"], c) for r in document["regimens"] for c in r["edition_changes"]]
     if changes:
         out.append("")
         out.append("Edition changes")
         for regimen, change in changes:
-            out.append(
-                f"  {regimen}: {change['from']} {change['was']} -> {change['to']} {change['now']}"
+            was = STATUS_WORDS.get(change["was"], change["was"])
+            now = STATUS_WORDS.get(change["now"], change["now"])
+            out.extend(
+                _wrapped(
+                    f"{regimen_name(regimen, names)}: {guideline_label(change['from'])} {was} -> "
+                    f"{guideline_label(change['to'])} {now}",
+                    indent="  ",
+                )
             )
     return "\n".join(out) + "\n"
