@@ -277,6 +277,22 @@ def test_the_html_audit_shows_a_bar_per_guideline_in_a_real_browser(
         widths = asco.evaluate_all("rs => rs.map(r => r.getBoundingClientRect().width)")
         assert widths[2] == pytest.approx(2 * widths[0], rel=0.05)  # 2 not assessable : 1
         assert "e-broken.yaml" in page.locator("#rejected").inner_text()
+        # The chart has its counts and an axis; reasons say how many patients; the discordant
+        # and not-assessable patients are listed to open.
+        counts = page.locator("#concordance-chart text.count").all_text_contents()
+        assert "2" in counts
+        axis = page.locator("#concordance-chart g.axis text").all_text_contents()
+        assert "0%" in axis and "100%" in axis
+        text = page.locator("main").inner_text()
+        assert "1 patient:" in text
+        assert (
+            "b-given-sorafenib.yaml" in page.locator("table.patients-discordant").first.inner_text()
+        )
+        listed = page.locator("table.patients-not-assessable").first.inner_text()
+        assert "c-nothing-recorded.yaml" in listed
+        artifacts = Path(__file__).resolve().parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / "audit.png"), full_page=True)
         assert problems == [] and requests == [page_file.as_uri()]
         browser.close()
 

@@ -16,6 +16,9 @@ __all__ = ["TOP", "Summary"]
 
 #: How many reasons and missing keys the summary lists per guideline.
 TOP = 10
+#: How many discordant and not-assessable patients the summary names per guideline (to open
+#: one by one); the memory stays bounded, the counts say how many more there are.
+LISTED = 100
 FORMAT = 1
 
 
@@ -41,6 +44,7 @@ class Summary:
         self.by_line: dict[tuple[str, int | None], Counter[str]] = defaultdict(Counter)
         self.reasons: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
         self.missing: dict[str, Counter[str]] = defaultdict(Counter)
+        self.listed: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
 
     def add(self, result: dict[str, Any]) -> None:
         """Count one per-patient result (or keep one rejected record)."""
@@ -52,6 +56,19 @@ class Summary:
             guideline, concordance = item["guideline"], item["concordance"]
             self.counts[guideline][concordance] += 1
             self.by_line[(guideline, result["line"])][concordance] += 1
+            listed = self.listed[(guideline, concordance)]
+            if concordance != "concordant" and len(listed) < LISTED:
+                reasons = item["why_not"] if concordance == "discordant" else []
+                listed.append(
+                    {
+                        "patient": result.get("patient"),
+                        "record": result.get("record"),
+                        "line": result["line"],
+                        "given": result.get("given"),
+                        "reason": reasons[0]["text"] if reasons else "",
+                        "missing": list(item["missing"]),
+                    }
+                )
             if concordance == "discordant":
                 for reason in item["why_not"]:
                     self.reasons[guideline][(reason["code"], reason["text"])] += 1
@@ -82,6 +99,9 @@ class Summary:
                     "top_missing": [
                         {"key": key, "patients": count} for key, count in missing[:TOP]
                     ],
+                    # the first LISTED patients of each class, to open (additive)
+                    "discordant_patients": self.listed[(guideline, "discordant")],
+                    "not_assessable_patients": self.listed[(guideline, "not_assessable")],
                 }
             )
         return {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hcc_asp.render.words import key_phrase
+
 __all__ = ["audit_page", "audit_text"]
 
 #: Words and colours (the report stylesheet's) of the concordance classes, in chart order.
@@ -49,14 +51,16 @@ def audit_text(document: dict[str, Any]) -> str:
             label = "line ?" if line["line"] is None else f"line {line['line']}"
             out.append(f"  {label:<9}  {_counts(line)}")
         if guideline["top_discordance_reasons"]:
-            out.append("  top reasons for discordance:")
+            out.append("  top reasons for discordance (patients):")
             out += [
-                f"    {r['patients']:>6}  {r['code']}: {r['text']}"
-                for r in guideline["top_discordance_reasons"]
+                f"    {r['patients']:>6}  {r['text']}" for r in guideline["top_discordance_reasons"]
             ]
         if guideline["top_missing"]:
-            out.append("  top missing data:")
-            out += [f"    {m['patients']:>6}  {m['key']}" for m in guideline["top_missing"]]
+            out.append("  top missing data (patients):")
+            out += [
+                f"    {m['patients']:>6}  {key_phrase(m['key'])} [{m['key']}]"
+                for m in guideline["top_missing"]
+            ]
     if document["errors"]:
         out += ["", f"Rejected records ({len(document['errors'])}):"]
         for error in document["errors"]:
@@ -69,6 +73,7 @@ def _chart(document: dict[str, Any]) -> dict[str, Any]:
     from hcc_asp.render.words import guideline_label
 
     label_width, bar_width, height = 120, 360, 28
+    top = 4
     bars = []
     for row, guideline in enumerate(document["guidelines"]):
         x, segments = float(label_width), []
@@ -86,17 +91,24 @@ def _chart(document: dict[str, Any]) -> dict[str, Any]:
             {
                 "guideline": guideline["guideline"],
                 "label": guideline_label(guideline["guideline"]),
-                "y": 8 + row * height,
+                "y": top + row * height,
                 "segments": segments,
                 "rate": _rate(guideline["concordance_rate"]),
             }
         )
     rate_x = label_width + bar_width + 10
+    axis_y = top + height * len(bars) + 2
+    ticks = [
+        {"x": round(label_width + bar_width * share / 100, 1), "label": f"{share}%"}
+        for share in (0, 25, 50, 75, 100)
+    ]
     return {
         "width": rate_x + 60,
-        "height": 16 + height * len(bars),
+        "height": axis_y + 34,
         "rate_x": rate_x,
         "bars": bars,
+        # the axis: share of each guideline's patients, under the bars
+        "axis": {"y": axis_y, "x0": label_width, "x1": label_width + bar_width, "ticks": ticks},
     }
 
 
@@ -117,5 +129,13 @@ def audit_page(document: dict[str, Any]) -> str:
         ]
         for g in document["guidelines"]
     }
+    from hcc_asp.render.context import context
+
     template = environment().get_template("audit.html.j2")
-    return template.render(document=document, chart=_chart(document), tables=tables, rate=_rate)
+    return template.render(
+        document=document,
+        chart=_chart(document),
+        tables=tables,
+        rate=_rate,
+        names=context().names,  # the regimen given, by its name
+    )

@@ -327,6 +327,7 @@ KEY_WORDS = {
     "comorbidities.systemic_immunosuppression": "systemic immunosuppression",
     "prior_therapies": "prior systemic therapies",
     "access.unavailable": "regimens not available here",
+    "given": "the regimen given",
 }
 
 #: Enumerated patient values whose id is not already a word.
