@@ -182,8 +182,8 @@ def test_a_memory_blowup_in_the_kb_stops_at_the_memory_limit(tmp_path, name):
 def test_the_limits_are_options_with_documented_defaults():
     result = run("recommend", "--help")
     assert "--time-limit SECONDS" in result.output and "--memory-limit MIB" in result.output
-    readme = (ROOT / "README.md").read_text()
-    assert "--time-limit" in readme and "--memory-limit" in readme
+    documented = (ROOT / "docs" / "commands.md").read_text()
+    assert "--time-limit" in documented and "--memory-limit" in documented
 
 
 # -- guideline ids --------------------------------------------------------------------------------
