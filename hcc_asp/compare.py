@@ -25,6 +25,7 @@ from hcc_asp.recommend import (
     derived_values,
     not_encoded_of,
     notes_of,
+    public_guideline,
     regimen_entries,
     resolve_guideline,
     solve_patient,
@@ -38,7 +39,9 @@ OFFERED = ("recommended", "conditional")
 def _columns(guidelines: Sequence[str], kb: Path | None) -> list[str]:
     """The requested guideline ids (all encoded ones by default), by body then year."""
     cat = catalogue(kb)
-    wanted = list(guidelines) or [str(g["id"]) for g in cat.guidelines.values() if "id" in g]
+    wanted = [public_guideline(g, kb) for g in guidelines] or [
+        str(g["id"]) for g in cat.guidelines.values() if "id" in g
+    ]
     for public in wanted:
         resolve_guideline(public, kb)  # raises UnknownGuidelineError for an unknown id
 

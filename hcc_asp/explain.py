@@ -52,7 +52,7 @@ from hcc_asp.recommend import (
 )
 from hcc_asp.resources import queries_dir
 from hcc_asp.space import key_domain, schema_keys, sections
-from hcc_asp.vocabulary import resolve_regimen
+from hcc_asp.vocabulary import did_you_mean, regimen_spellings, resolve_regimen
 
 #: Bookkeeping predicates left out of trees: they restate the KB's structure, not a reason.
 HIDDEN = frozenset(
@@ -337,7 +337,10 @@ def explain(
     """Return the `explain --format json` document (spec/cli.md) for one patient and regimen."""
     regimen_id = resolve_regimen(regimen, kb)
     if regimen_id is None:
-        raise UnknownRegimenError(f"unknown regimen '{regimen}' (see `hcc-asp regimens`)")
+        hint = did_you_mean(regimen, regimen_spellings(kb))
+        raise UnknownRegimenError(
+            f"unknown regimen '{regimen}'{hint}; `hcc-asp regimens` lists ids and aliases"
+        )
     guideline_atom = resolve_guideline(guideline, kb)
     explainer = _explainer(patient, guideline, guideline_atom, kb)
     return _document(explainer, patient, guideline_atom, regimen_id, kb, counterfactuals)

@@ -63,18 +63,44 @@ def condition_label(cat: Catalogue, condition: Symbol) -> str:
     return label if label is not None else str(condition)
 
 
+def public_guideline(guideline: str, kb: Path | None = None) -> str:
+    """The public id of a guideline however it is written (``ASCO 2024`` is ``asco-2024``).
+
+    Case, spaces and dashes do not matter: ``ASCO-2024`` and ``asco2024`` are ``asco-2024``. An
+    id that is neither encoded nor known comes back as it was given (:func:`resolve_guideline`
+    then refuses it, with a suggestion).
+    """
+    cat = catalogue(kb)
+    known = [*cat.guideline_atom, *cat.not_encoded]
+    if guideline in known:
+        return guideline
+    return {_letters(public): public for public in known}.get(_letters(guideline), guideline)
+
+
+def _letters(text: str) -> str:
+    """Lower-case letters and digits only: the form in which guideline ids are compared."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
-    """Return the KB atom of a public guideline id (default: the newest ASCO edition)."""
+    """Return the KB atom of a public guideline id (default: the newest ASCO edition).
+
+    Any spelling :func:`public_guideline` accepts is taken; an unknown id is refused with the
+    closest encoded one as a suggestion.
+    """
     cat = catalogue(kb)
     if guideline is not None and not guideline.strip():
         raise UnknownGuidelineError("empty guideline id (see `hcc-asp guidelines`)")
-    public = default_guideline(kb) if guideline is None else guideline
+    public = default_guideline(kb) if guideline is None else public_guideline(guideline, kb)
     if public in cat.not_encoded and public not in cat.guideline_atom:
         why = cat.not_encoded[public]["why"]
         raise UnknownGuidelineError(f"guideline '{public}' is known but not encoded: {why}")
     if public not in cat.guideline_atom:
+        from hcc_asp.vocabulary import did_you_mean
+
         known = ", ".join(sorted(cat.guideline_atom))
-        raise UnknownGuidelineError(f"unknown guideline '{public}' (encoded: {known})")
+        hint = did_you_mean(public, sorted(cat.guideline_atom), cutoff=0.6)
+        raise UnknownGuidelineError(f"unknown guideline '{public}'{hint} (encoded: {known})")
     return cat.guideline_atom[public]
 
 

@@ -6,6 +6,8 @@ per-KB disk cache, ``hcc_asp.cache``, so a cold command does not parse the file 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -82,16 +84,46 @@ def _read(kb: Path | None) -> tuple[Regimen, ...]:
     )
 
 
+def spelling(text: str) -> str:
+    """The form in which regimen names are compared (any case, spaces or dashes).
+
+    Lower case, ``+`` without spaces around it, spaces and dashes as ``_``: so ``Atezolizumab +
+    bevacizumab``, ``ATEZO+BEV`` and ``best supportive care`` meet the KB's
+    ``atezolizumab+bevacizumab``, ``atezo+bev`` and ``best_supportive_care``.
+    """
+    joined = _PLUS.sub("+", text.strip().lower())
+    return _GAPS.sub("_", joined)
+
+
+_PLUS = re.compile(r"\s*\+\s*")
+_GAPS = re.compile(r"[\s\-]+")
+
+
 def regimen_aliases(kb: Path | None = None) -> dict[str, str]:
-    """Map every accepted spelling (id or alias, lower case) to its regimen id."""
+    """Map every accepted spelling (:func:`spelling` of an id, alias or name) to its regimen id."""
     table: dict[str, str] = {}
     for reg in regimens(kb):
-        table[reg.id] = reg.id
-        for alias in reg.aliases:
-            table[alias.lower()] = reg.id
+        for text in (reg.id, *reg.aliases, reg.name):
+            table.setdefault(spelling(text), reg.id)
     return table
 
 
 def resolve_regimen(text: str, kb: Path | None = None) -> str | None:
-    """Return the regimen id for an id or alias (case-insensitive), or None if unknown."""
-    return regimen_aliases(kb).get(text.strip().lower())
+    """Return the regimen id for an id, alias or name (any case, dash or space), or None."""
+    return regimen_aliases(kb).get(spelling(text))
+
+
+def regimen_spellings(kb: Path | None = None) -> list[str]:
+    """The ids and aliases a suggestion may name (``hcc-asp regimens`` lists them)."""
+    return [text for reg in regimens(kb) for text in (reg.id, *reg.aliases)]
+
+
+def did_you_mean(text: str, choices: Iterable[str], cutoff: float = 0.75) -> str:
+    """`` (did you mean X?)`` for the choice closest to a misspelt name, or nothing."""
+    import difflib  # only a bad name needs it: kept off the cold path
+
+    close = difflib.get_close_matches(spelling(text), [spelling(c) for c in choices], 1, cutoff)
+    if not close:
+        return ""
+    original = {spelling(choice): choice for choice in choices}
+    return f" (did you mean {original[close[0]]}?)"

@@ -53,7 +53,7 @@ from hcc_asp.check.undefined import (
 from hcc_asp.check.witness import Witnesses, witness_file, witness_key
 from hcc_asp.engine import catalogue
 from hcc_asp.program import parse
-from hcc_asp.recommend import UnknownGuidelineError, resolve_guideline
+from hcc_asp.recommend import UnknownGuidelineError, public_guideline, resolve_guideline
 from hcc_asp.vocabulary import regimens
 
 __all__ = [
@@ -83,6 +83,8 @@ def check(
     """
     started = time.perf_counter()
     cat = catalogue(kb)
+    if guideline != "all":
+        guideline = public_guideline(guideline, kb)
     if guideline == "all":
         atoms = sorted(cat.guidelines)
     elif guideline in cat.guideline_atom:

@@ -15,7 +15,7 @@ from typing import Any, get_args
 from hcc_asp.patient.bounds import ALBUMIN_G_L_PER_G_DL, BILIRUBIN_UMOL_L_PER_MG_DL, BOUNDS
 from hcc_asp.patient.leaves import VASCULAR_INVASION, VaricesFinding
 from hcc_asp.patient.problems import Problem, format_path, number, show
-from hcc_asp.vocabulary import regimens
+from hcc_asp.vocabulary import regimens, spelling
 
 #: The regimens whose lines record ``tolerated`` (spec/patient.md: sorafenib, the RESORCE criterion
 #: read by ``sorafenib_tolerance/1`` in kb/derivations.lp); on any other regimen it means nothing.
@@ -99,7 +99,7 @@ def contradictions(data: dict[str, Any], aliases: Mapping[str, str]) -> list[Pro
     problems += _duplicates(
         data,
         ("access", "unavailable"),
-        lambda item: aliases.get(item.strip().lower()) if isinstance(item, str) else None,
+        lambda item: aliases.get(spelling(item)) if isinstance(item, str) else None,
     )
     return problems
 
@@ -196,7 +196,7 @@ def _prior_therapy_contradictions(
             )
         event = line.get("immune_adverse_event")
         regimen = line.get("regimen")
-        regimen_id = aliases.get(regimen.strip().lower()) if isinstance(regimen, str) else None
+        regimen_id = aliases.get(spelling(regimen)) if isinstance(regimen, str) else None
         if regimen_id in no_drug:
             problems.append(
                 Problem(
@@ -217,7 +217,7 @@ def _prior_therapy_contradictions(
                 )
             )
         if event in ("grade_1_2", "grade_3_4") and isinstance(regimen, str):
-            regimen_id = aliases.get(regimen.strip().lower())
+            regimen_id = aliases.get(spelling(regimen))
             if regimen_id in known and regimen_id not in immune:
                 problems.append(
                     Problem(

@@ -12,7 +12,7 @@ from pydantic_core import core_schema
 
 from hcc_asp.patient.bounds import limits
 from hcc_asp.patient.problems import problem, show
-from hcc_asp.vocabulary import regimen_aliases
+from hcc_asp.vocabulary import did_you_mean, regimen_aliases, spelling
 
 
 def _whole_from_float(value: Any) -> Any:
@@ -43,12 +43,9 @@ def _regimen_id(value: Any, info: core_schema.ValidationInfo) -> str:
         aliases = regimen_aliases()
     if not isinstance(value, str):
         raise problem(f"must be a regimen id or alias (text), got {show(value)}")
-    found = aliases.get(value.strip().lower())
+    found = aliases.get(spelling(value))
     if found is None:
-        import difflib  # only a bad file needs it: kept off the cold path of a good one
-
-        close = difflib.get_close_matches(value.strip().lower(), list(aliases), n=1, cutoff=0.75)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = did_you_mean(value, list(aliases))
         raise problem(
             f"unknown regimen {show(value)}{hint}; `hcc-asp regimens` lists ids and aliases"
         )
