@@ -507,7 +507,8 @@ def test_alias_bomb_fails_fast_at_its_first_anchor() -> None:
         load_patient(str(INVALID / "alias-bomb.yaml"))
     assert time.perf_counter() - started < 1
     assert caught.value.problems == [
-        "line 2, column 4: YAML anchors and aliases are not allowed (found &a)"
+        f"{INVALID / 'alias-bomb.yaml'}: line 2, column 4: "
+        "YAML anchors and aliases are not allowed (found &a)"
     ]
 
 
@@ -519,7 +520,9 @@ def test_anchor_alone_and_alias_alone_are_refused() -> None:
 def test_deep_nesting_is_refused() -> None:
     with pytest.raises(PatientError) as caught:
         load_patient(str(INVALID / "deep-nesting.yaml"))
-    assert caught.value.problems == ["line 2, column 26: nested deeper than 20 levels"]
+    assert caught.value.problems == [
+        f"{INVALID / 'deep-nesting.yaml'}: line 2, column 26: nested deeper than 20 levels"
+    ]
 
 
 def test_too_many_values_are_refused() -> None:

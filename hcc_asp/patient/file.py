@@ -166,8 +166,25 @@ def load_patient(
         text, default_id = read_source(source, stdin)
         return parse_patient(text, default_id, aliases, syntax_of(source))
     except PatientError as error:
-        error.source = source
-        raise
+        raise named(error, source) from None
+
+
+def named(error: PatientError, source: str) -> PatientError:
+    """The same problems, each located one (``line 2, column 1: ...``) naming the file first.
+
+    A YAML or JSON syntax error, like every problem found at a line of the text, then reads
+    ``case-017.yaml: line 2, column 1: YAML syntax error: ...``: the file is named even when
+    several files are read. Problems named by key path are left as they are.
+    """
+    name = "standard input" if source == "-" else source
+    problems = [
+        f"{name}: {problem}" if _LOCATED.match(problem) else problem for problem in error.problems
+    ]
+    return PatientError(problems, source)
+
+
+#: A problem found at a place of the text (syntax, YAML safety), not at a key path.
+_LOCATED = re.compile(r"line \d+, column \d+: ")
 
 
 def parse_patient(

@@ -11,7 +11,7 @@ import datetime as dt
 import typing
 from collections.abc import Mapping
 
-from hcc_asp.patient.file import is_directory, parse_patient, read_source, syntax_of
+from hcc_asp.patient.file import is_directory, named, parse_patient, read_source, syntax_of
 from hcc_asp.patient.model import Patient
 from hcc_asp.patient.problems import PatientError
 
@@ -44,7 +44,10 @@ def read_patient(
             from hcc_asp.patient.fhir import load_fhir
 
             return load_fhir(source, stdin, as_of, aliases, text=text)
-        return parse_patient(text, default_id, aliases, syntax_of(source))
+        try:
+            return parse_patient(text, default_id, aliases, syntax_of(source))
+        except PatientError as error:
+            raise named(error, source) from None
     except PatientError as error:
         error.source = source
         raise
