@@ -34,12 +34,15 @@ def _counts(row: dict[str, Any]) -> str:
 
 def audit_text(document: dict[str, Any]) -> str:
     """The audit summary as plain text (``hcc-asp audit --format text``)."""
-    out = [
+    from hcc_asp.render.text import fit, fitted
+
+    out = fitted(
         f"Concordance audit of {document['cohort']}: {document['records']} records, "
-        f"{document['assessed']} assessed, {document['rejected']} rejected.",
+        f"{document['assessed']} assessed, {document['rejected']} rejected."
+    ) + fitted(
         "Concordance rate = concordant / (concordant + discordant); not assessable: no given "
-        "regimen, data missing, or the guideline does not mention the regimen.",
-    ]
+        "regimen, data missing, or the guideline does not mention the regimen."
+    )
     for guideline in document["guidelines"]:
         out += [
             "",
@@ -64,8 +67,9 @@ def audit_text(document: dict[str, Any]) -> str:
     if document["errors"]:
         out += ["", f"Rejected records ({len(document['errors'])}):"]
         for error in document["errors"]:
-            out += [f"  {error['record']}: {problem}" for problem in error["errors"]]
-    return "\n".join(out) + "\n"
+            for problem in error["errors"]:
+                out += fitted(f"  {error['record']}: {problem}", "    ")
+    return fit(out) + "\n"
 
 
 def _chart(document: dict[str, Any]) -> dict[str, Any]:

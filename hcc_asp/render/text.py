@@ -44,6 +44,38 @@ def text_width() -> int:
     return WIDTH
 
 
+def fit(lines: list[str]) -> str:
+    """The lines joined, each one longer than the text width wrapped under its own indent.
+
+    The last step of every text renderer, so that no line of an answer is wider than the width,
+    whichever part of the answer wrote it (a table row is built to fit and passes unchanged).
+    """
+    width = text_width()
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width or " " not in line.strip():
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        out.extend(
+            textwrap.wrap(
+                line.strip(),
+                width,
+                initial_indent=lead,
+                subsequent_indent=lead + "  ",
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(out)
+
+
+def fitted(line: str, indent: str = "  ") -> list[str]:
+    """One long line wrapped to the text width, its continuation indented."""
+    return textwrap.wrap(line, text_width(), subsequent_indent=indent, break_on_hyphens=False) or [
+        line
+    ]
+
+
 def evidence_text(evidence: dict[str, str]) -> str:
     """One short evidence label: the guideline's own label, else its grading words."""
     if "label" in evidence:
@@ -180,7 +212,7 @@ def recommend_text(
                 indent="",
             )
         )
-    return "\n".join(out) + "\n"
+    return fit(out) + "\n"
 
 
 #: Statuses under which a regimen can be given (now, or once something is learnt or done).
@@ -284,23 +316,28 @@ def guidelines_text(rows: list[dict[str, Any]]) -> str:
     """The encoded guidelines, one block each."""
     out = []
     for row in rows:
-        out.append(f"{row['id']}  {row['title']} ({row['year']})")
+        out.extend(fitted(f"{row['id']}  {row['title']} ({row['year']})", indent="    "))
         if row.get("citation"):
-            out.append(f"    {row['citation']}" + (f". doi:{row['doi']}" if row.get("doi") else ""))
+            citation = row["citation"] + (f". doi:{row['doi']}" if row.get("doi") else "")
+            out.extend(_wrapped(citation))
         if row.get("grading"):
             out.extend(_wrapped("grading: " + row["grading"]))
         if row.get("status") and row["status"] != "encoded":
             out.extend(_wrapped(f"{row['status']}: {row.get('why', '')}"))
-    return "\n".join(out) + "\n"
+    return fit(out) + "\n"
 
 
 def regimens_text(rows: list[dict[str, Any]]) -> str:
-    """Regimen ids, aliases, drugs and classes as a table."""
-    out = [f"{'REGIMEN':<26} {'ALIASES':<40} DRUGS (CLASS)"]
+    """Regimen ids, aliases, drugs and classes: one block per regimen, wrapped to the width."""
+    width = max(len(row["id"]) for row in rows)
+    out = []
     for row in rows:
-        drugs = ", ".join(f"{d['drug']} ({d['class']})" for d in row["drugs"])
-        out.append(f"{row['id']:<26} {', '.join(row['aliases']):<40} {drugs}".rstrip())
-    return "\n".join(out) + "\n"
+        drugs = ", ".join(f"{d['drug']} ({d['class'].replace('_', ' ')})" for d in row["drugs"])
+        aliases = ", ".join(row["aliases"])
+        text = f"{row['name']}" + (f"; aliases: {aliases}" if aliases else "")
+        text += f"; drugs: {drugs}" if drugs else ""
+        out.extend(_column(row["id"], width, text))
+    return "\n".join(line[2:] for line in out) + "\n"
 
 
 def _tree_lines(node: dict[str, Any], depth: int, out: list[str]) -> None:
@@ -340,7 +377,7 @@ def explain_text(document: dict[str, Any], ctx: Context | None = None, tree: boo
     """
     ctx = ctx or Context()
     first = explanation.answer(document, ctx.names)
-    out = [first["headline"]]
+    out = fitted(first["headline"])
     if document.get("note"):
         out.append(document["note"])
     for note in document.get("notes", []):
@@ -404,7 +441,7 @@ def explain_text(document: dict[str, Any], ctx: Context | None = None, tree: boo
             _tree_lines(node, 1, out)
     else:
         out.append("The full derivation down to the patient's values: --tree (or --format json).")
-    return "\n".join(out) + "\n"
+    return fit(out) + "\n"
 
 
 def _change_lines(document: dict[str, Any]) -> list[str]:
@@ -496,7 +533,7 @@ def check_text(document: dict[str, Any]) -> str:
             out.extend(_wrapped("rules: " + ", ".join(finding["rules"])))
         out.extend(_wrapped("witness: " + _witness_brief(finding.get("witness"))))
         out.append("")
-    return "\n".join(out)
+    return fit(out)
 
 
 def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
@@ -528,21 +565,30 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
         )
     out.append("")
     first = max([25, *(len(regimen_name(r["regimen"], names)) + 1 for r in document["regimens"])])
-    header = f"{'REGIMEN':<{first}} " + "".join(f"{labels[c]:<{width}}" for c in columns) + "!"
-    out.append(header)
-    out.append("-" * len(header))
-    for row in document["regimens"]:
-        cells = []
-        for column in columns:
-            cell = row["cells"][column]
-            word = CELL_WORDS[shown_status(cell)]
-            text = f"{word} {cell['recommendation']}".strip() if word not in ("-", "n/e") else word
-            changed = any(c["from"] == column for c in row["edition_changes"])
-            text = _clip(text, width - 2) + ("*" if changed else "")
-            cells.append(f"{text:<{width}}")
-        mark = "!" if row["disagreement"] else ""
-        name = regimen_name(row["regimen"], names)
-        out.append((f"{name:<{first}} " + "".join(cells) + mark).rstrip())
+    # As many guideline columns as the text width holds; the others follow in a second table.
+    per_table = max(1, (text_width() - first - 2) // width)
+    for start in range(0, len(columns), per_table):
+        shown = columns[start : start + per_table]
+        last = start + per_table >= len(columns)
+        header = f"{'REGIMEN':<{first}} " + "".join(f"{labels[c]:<{width}}" for c in shown)
+        header = (header + ("!" if last else "")).rstrip()
+        if start:
+            out.append("")
+        out.append(header)
+        out.append("-" * len(header))
+        for row in document["regimens"]:
+            cells = []
+            for column in shown:
+                cell = row["cells"][column]
+                word = CELL_WORDS[shown_status(cell)]
+                text = f"{word} {cell['recommendation']}".strip()
+                text = text if word not in ("-", "n/e") else word
+                changed = any(c["from"] == column for c in row["edition_changes"])
+                text = _clip(text, width - 2) + ("*" if changed else "")
+                cells.append(f"{text:<{width}}")
+            mark = "!" if row["disagreement"] and last else ""
+            name = regimen_name(row["regimen"], names)
+            out.append((f"{name:<{first}} " + "".join(cells) + mark).rstrip())
     out.append("")
     out.extend(
         _wrapped(
@@ -580,4 +626,4 @@ def compare_text(document: dict[str, Any], ctx: Context | None = None) -> str:
                     indent="  ",
                 )
             )
-    return "\n".join(out) + "\n"
+    return fit(out) + "\n"
