@@ -151,3 +151,59 @@ def test_shell_completion_comes_with_the_command():
     )
     assert "_hcc_asp_completion()" in done.stdout
     assert "_HCC_ASP_COMPLETE=bash_source hcc-asp" in (ROOT / "docs" / "commands.md").read_text()
+
+
+def test_every_command_help_ends_with_an_example_of_itself():
+    from hcc_asp.cli import EXAMPLES, main
+
+    assert set(EXAMPLES) == set(main.commands)
+    for name in main.commands:
+        done = hcc_asp(name, "--help")
+        assert done.returncode == 0, name
+        example = done.stdout.rstrip().splitlines()[-1].strip()
+        assert done.stdout.rstrip().splitlines()[-2].strip() == "Example:", name
+        assert example.startswith(f"hcc-asp {name}"), example
+
+
+@pytest.mark.parametrize("name", ["recommend", "why-not", "regimens", "template", "schema"])
+def test_the_quick_help_examples_run(name):
+    from hcc_asp.cli import EXAMPLES
+
+    command = EXAMPLES[name].split(">")[0].split()[1:]
+    done = subprocess.run(
+        [sys.executable, "-m", "hcc_asp", *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_help_follows_columns_default_100():
+    wide = hcc_asp("recommend", "--help").stdout
+    assert max(len(line) for line in wide.splitlines()) > 80  # not click's 80
+    assert max(len(line) for line in wide.splitlines()) <= 100
+    narrow = hcc_asp("recommend", "--help", columns="60").stdout.splitlines()
+    assert max(len(line) for line in narrow[:-1]) <= 60  # the example is one command line
+
+
+def test_template_command_writes_a_file_recommend_accepts_as_it_is(tmp_path):
+    written = hcc_asp("template")
+    assert written.returncode == 0, written.stderr
+    answered = hcc_asp("recommend", "-", "--format", "json", stdin=written.stdout)
+    assert answered.returncode == 0, answered.stderr
+    statuses = {entry["status"] for entry in json.loads(answered.stdout)["regimens"]}
+    assert "recommended" not in statuses  # nothing is known: nothing is granted
+    assert "conditional" in statuses
+    missing = {key for e in json.loads(answered.stdout)["regimens"] for key in e["missing"]}
+    assert {"ecog", "prior_therapies", "labs.bilirubin_mg_dl"} <= missing
+
+
+def test_schema_command_prints_the_generated_schema():
+    from hcc_asp.patient.schema import patient_schema
+
+    done = hcc_asp("schema", "patient")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == patient_schema()
+    assert hcc_asp("schema", "cohort").returncode == 2

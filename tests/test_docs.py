@@ -216,7 +216,8 @@ def _row(page: str, key: str) -> str:
 def test_patient_file_page_documents_every_key_value_and_bound():
     from typing import Literal, get_args, get_origin
 
-    from hcc_asp.patient.model import BOUNDS, Patient
+    from hcc_asp.patient.bounds import BOUNDS
+    from hcc_asp.patient.model import Patient
 
     page = (DOCS / "patient-file.md").read_text(encoding="utf-8")
     paths = _leaf_paths(Patient)

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from hcc_asp.patient import PatientError, parse_patient
-from hcc_asp.patient.model import BOUNDS, Patient
+from hcc_asp.patient.bounds import BOUNDS
+from hcc_asp.patient.model import Patient
 from hcc_asp.patient.schema import patient_schema
 from hcc_asp.patient.template import NOTES, patient_template
 

@@ -1,7 +1,8 @@
 """The JSON Schema of the patient file, generated from the definitions the validator uses.
 
-``hcc-asp schema patient`` prints it. The patient model's sections (:mod:`hcc_asp.patient.model`)
-carry ``pydantic_core`` schemas; pydantic's own JSON Schema generator walks them, so the keys,
+``hcc-asp schema patient`` prints it, for editors and integrators. The patient model's sections
+(:mod:`hcc_asp.patient.model`, the leaf types in :mod:`hcc_asp.patient.leaves`) carry
+``pydantic_core`` schemas; pydantic's own JSON Schema generator walks them, so the keys,
 types, ranges and allowed values of the schema are those the validator enforces, never a second
 copy written by hand. A few validator functions widen what a key accepts (a section written as
 ``null``, BCLC stage ``0`` written as a number, a regimen alias in any case); :class:`_Generator`
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from hcc_asp.patient import model
+from hcc_asp.patient import leaves, model
 from hcc_asp.patient.template import NOTES
 
 __all__ = ["DIALECT", "patient_schema", "patient_schema_text"]
@@ -73,11 +74,11 @@ class _Generator(GenerateJsonSchema):
         """What each of the validator's before-functions accepts, in JSON Schema words."""
         function = schema["function"]["function"]
         inner = self.generate_inner(schema["schema"])
-        if function is model._bclc_zero:
+        if function is leaves.bclc_zero:
             return {"enum": [*inner["enum"], 0]}
-        if function is model._format_version:
+        if function is leaves.format_version:
             return {"const": 1}
-        if function is model._regimen_id:
+        if function is leaves._regimen_id:
             return {"type": "string", "minLength": 1, "examples": _regimen_examples()}
         if getattr(function, "__name__", "") == "_none_as_empty":
             return {"anyOf": [inner, {"type": "null"}]}
