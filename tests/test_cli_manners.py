@@ -115,6 +115,8 @@ TEXT_COMMANDS = [
     ["guidelines"],
     ["regimens"],
     ["audit", str(ROOT / "examples" / "cohort")],
+    ["fhir-codes"],
+    ["check", "--guideline", "asco-2020"],
 ]
 
 

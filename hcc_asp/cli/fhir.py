@@ -55,10 +55,31 @@ def fhir_codes(unverified: bool, fmt: str) -> None:
     if fmt == "json":
         write(to_json({"format": 1, "codes": [asdict(row) for row in rows]}))
         return
-    out = [f"{'KIND':<12} {'SYSTEM':<10} {'CODE':<11} {'KEY':<42} {'VALUE':<16} VERIFIED  DISPLAY"]
-    for row in rows:
-        out.append(
-            f"{row.kind:<12} {row.system_label():<10} {row.code:<11} {row.target:<42} "
-            f"{row.value:<16} {'yes' if row.verified else 'NO':<9} {row.display}"
+    from hcc_asp.render.text import text_width  # the fhir extra is not needed for the table
+
+    # columns as wide as their longest cell, the display last (cut to the text width: the whole
+    # row is in --format json)
+    cells = [
+        (
+            row.kind,
+            row.system_label(),
+            row.code,
+            "yes" if row.verified else "NO",
+            row.target,
+            row.value,
+            row.display,
         )
-    write("\n".join(out) + "\n")
+        for row in rows
+    ]
+    header = ("KIND", "SYSTEM", "CODE", "VERIFIED", "KEY", "VALUE", "DISPLAY")
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(6)]
+    out = [
+        " ".join(f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False))
+        + " "
+        + line[6]
+        for line in [header, *cells]
+    ]
+    # a table keeps one row per line: the display (last column) is cut to the text width
+    width = text_width()
+    fitted = [line if len(line) <= width else line[: width - 3] + "..." for line in out]
+    write("\n".join(fitted) + "\n")
