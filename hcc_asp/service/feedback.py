@@ -27,9 +27,15 @@ def check_writable(path: Path) -> None:
     feedback call; only a regular file (or a new one) is accepted (a FIFO would block a worker,
     a device would swallow the log).
     """
+    if not path.exists() and not path.is_symlink():
+        # Nothing is created at start: the log appears with the first feedback.
+        if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+            raise FeedbackLogError(
+                f"--feedback-file {path}: its folder {path.parent} is not a writable folder"
+            )
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
     except OSError as error:
         raise FeedbackLogError(
             f"--feedback-file {path}: cannot be written ({error.strerror or error})"
