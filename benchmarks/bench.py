@@ -39,12 +39,14 @@ from typing import Any
 
 import clingo
 
-from hcc_asp.engine import Context, add_facts, catalogue
+from hcc_asp.engine.facts import patient_facts
 from hcc_asp.explain import explain
-from hcc_asp.facts import patient_facts
-from hcc_asp.loader import add_text, compiled
+from hcc_asp.knowledge import shipped
+from hcc_asp.knowledge.solving import Context, add_facts, add_text
 from hcc_asp.patient import load_patient
 from hcc_asp.recommend import recommend, resolve_guideline
+
+KB = shipped()
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -179,17 +181,17 @@ def why_not_regimen(document: dict[str, Any]) -> str:
 
 def warm_section(rounds: int) -> float:
     print(f"\nIn process, warm (interleaved pairs, {rounds} rounds per example, 1 warm-up)")
-    catalogue()
+    KB.catalogue  # noqa: B018 - read before timing
     patients = [load_patient(str(path)) for path in EXAMPLES]
-    guideline = resolve_guideline(None)
-    text = compiled().text([guideline])
+    guideline = resolve_guideline(None, KB)
+    text = KB.compiled().text([guideline])
     ours: list[tuple[float, float]] = []
     plain: list[tuple[float, float]] = []
     tree: list[tuple[float, float]] = []
     why: list[tuple[float, float]] = []
     base: list[tuple[float, float]] = []
     for patient in patients:
-        facts = patient_facts(patient)
+        facts = patient_facts(patient, KB)
         pair = interleaved(
             {
                 "ours": lambda p=patient: clock(lambda: recommend(p)),
@@ -232,9 +234,10 @@ def cold_section(rounds: int, workdir: Path) -> None:
     env.pop("HCC_ASP_NO_CACHE", None)
     cwd = str(workdir)  # never the repository: `python -m hcc_asp` must find the installed package
     patient = load_patient(example)
-    guideline = resolve_guideline(None)
-    (workdir / "program.lp").write_text(compiled().text([guideline]))
-    (workdir / "facts.lp").write_text("".join(f"{fact}.\n" for fact in patient_facts(patient)))
+    guideline = resolve_guideline(None, KB)
+    (workdir / "program.lp").write_text(KB.compiled().text([guideline]))
+    facts = patient_facts(patient, KB)
+    (workdir / "facts.lp").write_text("".join(f"{fact}.\n" for fact in facts))
     (workdir / "plain.py").write_text(PLAIN_PROCESS)
     python = sys.executable
     compile_bytecode()

@@ -3,7 +3,7 @@
 Compared, on the same patients (``benchmarks/synthetic.py``, validated before timing) and the
 same guideline (``--guideline``, default asco-2024):
 
-- ``batch``: ``hcc_asp.batch.recommend_many`` -- the batch engine, chunks of 250 patients per
+- ``batch``: ``hcc_asp.recommend_many`` -- the batch engine, chunks of 250 patients per
   Control, every `recommend` document built;
 - ``batch-answers``: the batch engine's answers only (ground, solve, split per patient), no
   documents: the part comparable to plain clingo;
@@ -63,18 +63,20 @@ def _plain(patients: list[Any], atom: str) -> int:
     """
     import clingo
 
-    from hcc_asp.batch import DOMAIN, batch_program
-    from hcc_asp.engine import Context
-    from hcc_asp.facts import patient_facts
+    from hcc_asp.engine.batch import DOMAIN, batch_program
+    from hcc_asp.engine.facts import patient_facts
+    from hcc_asp.knowledge import shipped
+    from hcc_asp.knowledge.solving import Context
 
-    text = "\n".join(str(s) for s in batch_program(None, (atom,)).statements)
+    kb = shipped()
+    text = "\n".join(str(s) for s in batch_program(kb, (atom,)).statements)
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], text)
     with ctl.backend() as backend:
         for index, patient in enumerate(patients):
             number = clingo.Number(index)
             backend.add_rule([backend.add_atom(clingo.Function(DOMAIN, [number]))])
-            for fact in patient_facts(patient, None, (number,)):
+            for fact in patient_facts(patient, kb, (number,)):
                 backend.add_rule([backend.add_atom(fact)])
     ctl.ground([("base", [])], context=Context())
     symbols: list[clingo.Symbol] = []
@@ -86,12 +88,15 @@ def _plain(patients: list[Any], atom: str) -> int:
 
 def measure(method: str, size: int, guideline: str, chunk: int) -> dict[str, Any]:
     """Run one method once, in this process, after loading the KB; seconds and memory peak."""
-    from hcc_asp.batch import answers_many, batch_program, recommend_many
+    from hcc_asp.engine.batch import answers_many, batch_program
+    from hcc_asp.knowledge import shipped
     from hcc_asp.recommend import recommend, resolve_guideline
+    from hcc_asp.recommend_many import recommend_many
 
+    kb = shipped()
     patients = _patients(size)
-    atom = resolve_guideline(guideline)
-    batch_program(None, (atom,))
+    atom = resolve_guideline(guideline, kb)
+    batch_program(kb, (atom,))
     recommend(patients[0], guideline)  # the KB loaded and every cache warm, for every method
     timed = patients
     if method == "per-patient" and size > PER_PATIENT_SAMPLE:
@@ -101,7 +106,7 @@ def measure(method: str, size: int, guideline: str, chunk: int) -> dict[str, Any
         for _ in recommend_many(timed, guideline, chunk_size=chunk):
             pass
     elif method == "batch-answers":
-        for _ in answers_many(timed, [atom], chunk_size=chunk):
+        for _ in answers_many(timed, [atom], kb, chunk_size=chunk):
             pass
     elif method == "plain":
         _plain(timed, atom)
@@ -123,10 +128,11 @@ def _child(*arguments: str) -> dict[str, Any]:
 def _workers(size: int, guideline: str, workers: int) -> dict[str, Any]:
     from hcc_asp.cohort.records import Record
     from hcc_asp.cohort.runner import assess
+    from hcc_asp.knowledge import shipped
 
     records = [Record(f"synthetic:{i}", p) for i, p in enumerate(_patients(size), start=1)]
     start = time.perf_counter()
-    count = sum(1 for _ in assess(records, [guideline], workers=workers))
+    count = sum(1 for _ in assess(records, [guideline], shipped(), workers=workers))
     return {"patients": count, "seconds": time.perf_counter() - start}
 
 

@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient import BOUNDS, patient_from_data
 from hcc_asp.space import enumerated_values, schema_keys
-from hcc_asp.vocabulary import regimens
 
 #: Keys never generated: derived ones (Child-Pugh, BCLC stage), which a random draw would mostly
 #: make contradict the other values (an input error, not a patient).
@@ -84,7 +84,7 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
 
 def patient_data(index: int, rng: random.Random, known: float = 0.85) -> dict[str, Any]:
     """One synthetic patient as patient-file data (validated by the caller)."""
-    ids = [r.id for r in regimens()]
+    ids = [r.id for r in shipped().regimens]
     data: dict[str, Any] = {"id": f"synthetic-{index:06d}"}
     dropped = {rng.choice(pair) for pair in UNITS}
     for key, annotation in schema_keys().items():

@@ -1,25 +1,28 @@
-"""The public Python API, used by the CLI itself: recommend, guideline and regimen listings."""
+"""The public Python API, used by the CLI itself: recommend, guideline and regimen listings.
+
+Every function takes ``kb=`` a :class:`~hcc_asp.knowledge.KnowledgeBase` (opened once with
+``open_kb(path)``) and asks the shipped KB when it is left out.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from hcc_asp.engine import catalogue, guideline_ids
+from hcc_asp.knowledge import KnowledgeBase, open_kb, or_shipped
 from hcc_asp.recommend import recommend
-from hcc_asp.vocabulary import regimens
 
-__all__ = ["guideline_list", "recommend", "regimen_list"]
+__all__ = ["KnowledgeBase", "guideline_list", "open_kb", "recommend", "regimen_list"]
 
 
-def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
+def guideline_list(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
     """Return the encoded guidelines (newest first), then the known ones not encoded, with why.
 
     An encoded edition marked ``guideline_draft/2`` has status ``draft`` and says why.
     """
-    cat = catalogue(kb)
+    kb = or_shipped(kb)
+    cat = kb.catalogue
     rows = []
-    for public in guideline_ids(kb):
+    for public in kb.guideline_ids:
         info = cat.guidelines[cat.guideline_atom[public]]
         rows.append(
             {
@@ -55,8 +58,9 @@ def guideline_list(kb: Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def regimen_list(kb: Path | None = None) -> list[dict[str, Any]]:
+def regimen_list(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
     """Return every regimen id with its name, aliases, drugs and drug classes."""
+    kb = or_shipped(kb)
     return [
         {
             "id": r.id,
@@ -64,5 +68,5 @@ def regimen_list(kb: Path | None = None) -> list[dict[str, Any]]:
             "aliases": list(r.aliases),
             "drugs": [{"drug": d, "class": c} for d, c in r.drugs],
         }
-        for r in regimens(kb)
+        for r in kb.regimens
     ]

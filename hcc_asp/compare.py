@@ -14,12 +14,11 @@ replaced it (both encoded) the cell is marked as an edition change rather than a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from clingo import Function
 
-from hcc_asp.engine import catalogue
+from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.recommend import (
     FORMAT,
     derived_values,
@@ -31,14 +30,13 @@ from hcc_asp.recommend import (
     solve_patient,
 )
 from hcc_asp.render import main_reason
-from hcc_asp.vocabulary import regimens
 
 OFFERED = ("recommended", "conditional")
 
 
-def _columns(guidelines: Sequence[str], kb: Path | None) -> list[str]:
+def _columns(guidelines: Sequence[str], kb: KnowledgeBase) -> list[str]:
     """The requested guideline ids (all encoded ones by default), by body then year."""
-    cat = catalogue(kb)
+    cat = kb.catalogue
     wanted = [public_guideline(g, kb) for g in guidelines] or [
         str(g["id"]) for g in cat.guidelines.values() if "id" in g
     ]
@@ -52,9 +50,9 @@ def _columns(guidelines: Sequence[str], kb: Path | None) -> list[str]:
     return sorted(dict.fromkeys(wanted), key=key)
 
 
-def _successor(columns: list[str], kb: Path | None) -> dict[str, str]:
+def _successor(columns: list[str], kb: KnowledgeBase) -> dict[str, str]:
     """Map each shown edition to the shown edition that supersedes it (among ``columns``)."""
-    cat = catalogue(kb)
+    cat = kb.catalogue
     shown = {cat.guideline_atom[c]: c for c in columns}
     found = {}
     for atom, public in shown.items():
@@ -124,15 +122,16 @@ def _not_encoded(cell: dict[str, Any]) -> bool:
 def compare(
     patient: Any,
     guidelines: Sequence[str] = (),
-    kb: Path | None = None,
+    kb: KnowledgeBase | None = None,
     include_drafts: bool = False,
 ) -> dict[str, Any]:
     """Return the `compare --format json` document: regimens x guidelines for one patient.
 
     Draft editions (``guideline_draft/2``) are shown, each with its draft note, but neither
-    disagree nor supersede unless ``include_drafts``.
+    disagree nor supersede unless ``include_drafts``. ``kb``: the shipped KB by default.
     """
-    cat = catalogue(kb)
+    kb = or_shipped(kb)
+    cat = kb.catalogue
     columns = _columns(guidelines, kb)
     drafts = [c for c in columns if "draft" in cat.guidelines[cat.guideline_atom[c]]]
     counted = columns if include_drafts else [c for c in columns if c not in drafts]
@@ -149,7 +148,7 @@ def compare(
     outside = {public: not_encoded_of(answer, Function(atom[public])) for public in columns}
     mentioned = {r for entries in per_guideline.values() for r in entries}
     rows = []
-    for regimen in (r.id for r in regimens(kb) if r.id in mentioned):
+    for regimen in (r.id for r in kb.regimens if r.id in mentioned):
         cells = {g: _cell(per_guideline[g].get(regimen), regimen in outside[g]) for g in columns}
         # A disagreement is between encoded statements only: a "no" where an edition is not
         # encoded for this patient is a difference of coverage, not of the guidelines.

@@ -1,10 +1,10 @@
 """`explain` / `why-not`: why a regimen has its status, as a derivation tree down to patient data.
 
 Mechanism (README, "Explanations"): the KB is loaded with a shadow rule per rule
-(``hcc_asp.program``), so the stable model records which rule derived each atom from which body
-atoms. The tree of an atom is its rule's positive body atoms, recursively, down to the patient's
-facts (leaves naming the patient-file key and value) and to the KB's facts (leaves naming the
-guideline's recommendation). Internal helper atoms (``_name``) are flattened into their parents,
+(``hcc_asp.knowledge.program``), so the stable model records which rule derived each atom from which
+body atoms. The tree of an atom is its rule's positive body atoms, recursively, down to the
+patient's facts (leaves naming the patient-file key and value) and to the KB's facts (leaves naming
+the guideline's recommendation). Internal helper atoms (``_name``) are flattened into their parents,
 with *all* their derivations, so that "some requirement fails" shows every failing requirement.
 
 Which atoms the tree of a status starts from is read from the KB's own output: for a regimen not
@@ -23,21 +23,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import clingo
 from clingo import Function, Number, String, Symbol
 
-from hcc_asp.engine import Context, add_facts, catalogue, ground_and_solve, new_control
-from hcc_asp.facts import (
+from hcc_asp.engine.facts import (
     patient_data,
     patient_facts,
     plain_value,
     unscaled,
     value_symbol,
 )
-from hcc_asp.loader import FIRED, Compiled, add_text, compiled, fired_name
+from hcc_asp.engine.ground import ground_and_solve
+from hcc_asp.knowledge import KnowledgeBase, or_shipped
+from hcc_asp.knowledge.compiled import FIRED, Compiled, fired_name
+from hcc_asp.knowledge.folders import queries_dir
+from hcc_asp.knowledge.solving import Context, add_facts, add_text, new_control
+from hcc_asp.knowledge.vocabulary import did_you_mean
 from hcc_asp.preference import CHOICE, order_of
 from hcc_asp.recommend import (
     Answer,
@@ -50,9 +53,7 @@ from hcc_asp.recommend import (
     recommend,
     resolve_guideline,
 )
-from hcc_asp.resources import queries_dir
 from hcc_asp.space import key_domain, schema_keys, sections
-from hcc_asp.vocabulary import did_you_mean, regimen_spellings, resolve_regimen
 
 #: Bookkeeping predicates left out of trees: they restate the KB's structure, not a reason.
 HIDDEN = frozenset(
@@ -95,17 +96,17 @@ def _signature(atom: Symbol) -> tuple[str, int]:
 class Explainer:
     """Build derivation trees from one solve of the KB with shadow rules."""
 
-    def __init__(self, program: Compiled, atoms: Sequence[Symbol], kb: Path | None) -> None:
+    def __init__(self, program: Compiled, atoms: Sequence[Symbol], kb: KnowledgeBase) -> None:
         """Index the model once: true atoms by predicate, shadow atoms by the predicate they derive.
 
         A shadow predicate's atoms are unpacked (arguments read, indexed by head) only when an
         atom of its head predicate is shown: a tree visits a few dozen of the hundreds of
         predicates. Facts carry no shadow and are found in ``program.facts``. Names starting
-        with ``_fired__`` are reserved for the shadows (``hcc_asp.loader.fired_name``).
+        with ``_fired__`` are reserved for the shadows (``hcc_asp.knowledge.compiled.fired_name``).
         """
         self.program = program
         self.kb = kb
-        self.catalogue = catalogue(kb)
+        self.catalogue = kb.catalogue
         self._fired: dict[Symbol, list[Sequence[Symbol]]] = defaultdict(list)
         self._shadows: dict[str, list[Symbol]] = defaultdict(list)
         self._supports: dict[Symbol, list[Support]] = {}
@@ -319,9 +320,9 @@ class Explainer:
 
 
 def _solve_with_shadows(
-    patient: Any, kb: Path | None, guideline_atom: str
+    patient: Any, kb: KnowledgeBase, guideline_atom: str
 ) -> tuple[Compiled, list[Symbol]]:
-    program = compiled(kb, explained=True)
+    program = kb.compiled(explained=True)
     text = program.text([guideline_atom], explained=True)
     atoms, _ = ground_and_solve(kb, patient_facts(patient, kb), text=text)
     return program, atoms
@@ -331,13 +332,17 @@ def explain(
     patient: Any,
     regimen: str,
     guideline: str | None = None,
-    kb: Path | None = None,
+    kb: KnowledgeBase | None = None,
     counterfactuals: bool = True,
 ) -> dict[str, Any]:
-    """Return the `explain --format json` document (spec/cli.md) for one patient and regimen."""
-    regimen_id = resolve_regimen(regimen, kb)
+    """Return the `explain --format json` document (spec/cli.md) for one patient and regimen.
+
+    ``kb``: the knowledge base to ask (``hcc_asp.open_kb(path)``); the shipped one by default.
+    """
+    kb = or_shipped(kb)
+    regimen_id = kb.resolve_regimen(regimen)
     if regimen_id is None:
-        hint = did_you_mean(regimen, regimen_spellings(kb))
+        hint = did_you_mean(regimen, kb.regimen_spellings)
         raise UnknownRegimenError(
             f"unknown regimen '{regimen}'{hint}; `hcc-asp regimens` lists ids and aliases"
         )
@@ -347,12 +352,13 @@ def explain(
 
 
 def explain_all(
-    patient: Any, guideline: str | None = None, kb: Path | None = None
+    patient: Any, guideline: str | None = None, kb: KnowledgeBase | None = None
 ) -> dict[str, dict[str, Any]]:
     """The explanation of every regimen the guideline mentions, from one solve (no what-ifs).
 
     Used by the HTML report of ``recommend``, which shows each regimen's tree.
     """
+    kb = or_shipped(kb)
     guideline_atom = resolve_guideline(guideline, kb)
     explainer = _explainer(patient, guideline, guideline_atom, kb)
     g = Function(guideline_atom)
@@ -364,7 +370,7 @@ def explain_all(
 
 
 def _explainer(
-    patient: Any, guideline: str | None, guideline_atom: str, kb: Path | None
+    patient: Any, guideline: str | None, guideline_atom: str, kb: KnowledgeBase
 ) -> Explainer:
     """Solve once with shadow rules; an input conflict raises the KB's own lines."""
     program, atoms = _solve_with_shadows(patient, kb, guideline_atom)
@@ -381,7 +387,7 @@ def _document(
     patient: Any,
     guideline_atom: str,
     regimen_id: str,
-    kb: Path | None,
+    kb: KnowledgeBase,
     counterfactuals: bool,
 ) -> dict[str, Any]:
     """The explain document of one regimen from a solved explainer."""
@@ -517,7 +523,7 @@ def _derived(explainer: Explainer, patient: Any) -> dict[str, Any]:
 # counterfactuals -------------------------------------------------------------------------------
 
 
-def _candidates(data: dict[str, Any], kb: Path | None) -> list[tuple[str, Symbol, int]]:
+def _candidates(data: dict[str, Any], kb: KnowledgeBase) -> list[tuple[str, Symbol, int]]:
     """Candidate values (key, symbol, closeness rank) of every scalar key of the schema."""
     flat: dict[str, Any] = {}
 
@@ -560,14 +566,16 @@ def _candidate(key: str, value: Symbol, rank: int) -> Symbol:
     return Function("candidate", [String(key), value, Number(rank)])
 
 
-@lru_cache(maxsize=8)
-def _domains(kb: Path | None) -> tuple[tuple[str, list[Symbol]], ...]:
-    """The patient space of every key a what-if may change, in schema order (once per KB)."""
-    return tuple(
-        (key, key_domain(key, annotation, kb) or [])
-        for key, annotation in schema_keys().items()
-        if key not in ("id", "version") and not key.startswith(("prior_therapies", "access"))
-    )
+def _domains(kb: KnowledgeBase) -> tuple[tuple[str, list[Symbol]], ...]:
+    """The patient space of every key a what-if may change, in schema order (kept on the KB)."""
+    found = kb.memo.get("whatif_domains")
+    if found is None:
+        found = kb.memo["whatif_domains"] = tuple(
+            (key, key_domain(key, annotation, kb) or [])
+            for key, annotation in schema_keys().items()
+            if key not in ("id", "version") and not key.startswith(("prior_therapies", "access"))
+        )
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -587,20 +595,20 @@ def _whatif_text() -> str:
 
 
 def would_change_if(
-    patient: Any, guideline_atom: str, regimen_id: str, kb: Path | None = None
+    patient: Any, guideline_atom: str, regimen_id: str, kb: KnowledgeBase
 ) -> list[dict[str, Any]]:
     """The smallest sets of changes to patient values under which the regimen is recommended.
 
-    The search grounds only the rules its question depends on (``compiled(kb).text(...,
-    whatif=True)``, see ``hcc_asp.relevance``): the same sets as with the whole KB, in about
-    half the grounding.
+    The search grounds only the rules its question depends on (``kb.compiled().text(...,
+    whatif=True)``, see ``hcc_asp.knowledge.relevance``): the same sets as with the whole KB, in
+    about half the grounding.
     """
-    program = compiled(kb).text([guideline_atom], whatif=True)
+    program = kb.compiled().text([guideline_atom], whatif=True)
     return whatif_sets(patient, guideline_atom, regimen_id, kb, program)
 
 
 def whatif_sets(
-    patient: Any, guideline_atom: str, regimen_id: str, kb: Path | None, program: str
+    patient: Any, guideline_atom: str, regimen_id: str, kb: KnowledgeBase, program: str
 ) -> list[dict[str, Any]]:
     """``would_change_if`` over a given KB program text (the tests compare it with the whole KB)."""
     data = patient_data(patient)

@@ -7,11 +7,14 @@ only words what one solve derived, for the guideline asked about.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import clingo
 
-from hcc_asp.engine import Answer, Catalogue, key_text
+from hcc_asp.engine.ground import Answer, key_text
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge.catalogue import Catalogue
 
 #: The two drugs the question is about, in the order used for ties.
 CHOICE = ("lenvatinib", "sorafenib")

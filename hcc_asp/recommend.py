@@ -10,25 +10,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import clingo
 from clingo import Symbol
 
-from hcc_asp.engine import (
+from hcc_asp.engine.facts import patient_data, patient_facts, plain_value
+from hcc_asp.engine.ground import (
     Answer,
-    Catalogue,
     arguments_of,
-    catalogue,
-    default_guideline,
     ground_and_solve,
     key_text,
     name_of,
     string_of,
 )
-from hcc_asp.facts import patient_data, patient_facts, plain_value
-from hcc_asp.loader import compiled
+from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.preference import preference
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge.catalogue import Catalogue
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
@@ -63,14 +63,14 @@ def condition_label(cat: Catalogue, condition: Symbol) -> str:
     return label if label is not None else str(condition)
 
 
-def public_guideline(guideline: str, kb: Path | None = None) -> str:
+def public_guideline(guideline: str, kb: KnowledgeBase) -> str:
     """The public id of a guideline however it is written (``ASCO 2024`` is ``asco-2024``).
 
     Case, spaces and dashes do not matter: ``ASCO-2024`` and ``asco2024`` are ``asco-2024``. An
     id that is neither encoded nor known comes back as it was given (:func:`resolve_guideline`
     then refuses it, with a suggestion).
     """
-    cat = catalogue(kb)
+    cat = kb.catalogue
     known = [*cat.guideline_atom, *cat.not_encoded]
     if guideline in known:
         return guideline
@@ -82,21 +82,21 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
+def resolve_guideline(guideline: str | None, kb: KnowledgeBase) -> str:
     """Return the KB atom of a public guideline id (default: the newest ASCO edition).
 
     Any spelling :func:`public_guideline` accepts is taken; an unknown id is refused with the
     closest encoded one as a suggestion.
     """
-    cat = catalogue(kb)
+    cat = kb.catalogue
     if guideline is not None and not guideline.strip():
         raise UnknownGuidelineError("empty guideline id (see `hcc-asp guidelines`)")
-    public = default_guideline(kb) if guideline is None else public_guideline(guideline, kb)
+    public = kb.default_guideline if guideline is None else public_guideline(guideline, kb)
     if public in cat.not_encoded and public not in cat.guideline_atom:
         why = cat.not_encoded[public]["why"]
         raise UnknownGuidelineError(f"guideline '{public}' is known but not encoded: {why}")
     if public not in cat.guideline_atom:
-        from hcc_asp.vocabulary import did_you_mean
+        from hcc_asp.knowledge.vocabulary import did_you_mean
 
         known = ", ".join(sorted(cat.guideline_atom))
         hint = did_you_mean(public, sorted(cat.guideline_atom), cutoff=0.6)
@@ -106,7 +106,7 @@ def resolve_guideline(guideline: str | None, kb: Path | None = None) -> str:
 
 def solve_patient(
     patient: Any,
-    kb: Path | None = None,
+    kb: KnowledgeBase,
     programs: Sequence[Path] = (),
     guidelines: Sequence[str] | None = None,
 ) -> Answer:
@@ -114,12 +114,12 @@ def solve_patient(
 
     ``guidelines`` (atoms) grounds only those guideline files; None grounds every guideline.
     """
-    text = compiled(kb).text(guidelines)
+    text = kb.compiled().text(guidelines)
     atoms, _ = ground_and_solve(
         kb, patient_facts(patient, kb), programs, text=text, shown=not programs
     )
     answer = Answer(atoms)
-    conflict = input_conflict(answer)
+    conflict = input_conflict(answer, kb)
     if conflict is not None:
         raise conflict
     return answer
@@ -129,7 +129,7 @@ def solve_patient(
 _SCORE_BOUNDS = {"at_least": "at least", "at_most": "at most"}
 
 
-def input_conflict(answer: Answer) -> InputConflictError | None:
+def input_conflict(answer: Answer, kb: KnowledgeBase) -> InputConflictError | None:
     """The contradictions the KB found in one patient's own values, or None.
 
     One line per given key and value, naming what contradicts it: a value derived from the other
@@ -145,7 +145,9 @@ def input_conflict(answer: Answer) -> InputConflictError | None:
         head = (key.string, _value_text(given))
         if derived.match("contradicts", 2):
             name, value = derived.arguments
-            lines.setdefault(head, []).append(f"{name.string} {_contradicting(name.string, value)}")
+            lines.setdefault(head, []).append(
+                f"{name.string} {_contradicting(name.string, value, kb)}"
+            )
         elif (
             derived.type == clingo.SymbolType.Function
             and derived.name in _SCORE_BOUNDS
@@ -168,10 +170,10 @@ def input_conflict(answer: Answer) -> InputConflictError | None:
     return InputConflictError(problems)
 
 
-def _contradicting(key: str, value: Symbol) -> str:
+def _contradicting(key: str, value: Symbol, kb: KnowledgeBase) -> str:
     """A value of ``contradicts(Key, Value)`` as the patient file writes it."""
     if value.type == clingo.SymbolType.Number:
-        return str(plain_value(key, value))  # unscaled by the key's own resolution
+        return str(plain_value(key, value, kb))  # unscaled by the key's own resolution
     return _value_text(value) if value.type == clingo.SymbolType.Function else str(value)
 
 
@@ -311,7 +313,7 @@ def _kind_rank(cat: Catalogue, condition: Symbol) -> int:
 
 
 def other_lines_reason(
-    cat: Catalogue,
+    kb: KnowledgeBase,
     guideline_atom: str,
     regimen: str,
     patient_line: int | None,
@@ -324,6 +326,7 @@ def other_lines_reason(
     guideline recommends the regimen only in other lines than the patient's: say so plainly, with
     the lines and recommendations, instead of one of their unmet conditions picked by label order.
     """
+    cat = kb.catalogue
     recs = sorted(
         rec_id
         for (g, rec_id), rec in cat.recs.items()
@@ -342,9 +345,7 @@ def other_lines_reason(
         when = "in earlier lines"
     else:
         when = "in other lines"
-    from hcc_asp.vocabulary import regimens
-
-    name = next((r.name for r in regimens(cat.kb) if r.id == regimen), regimen)
+    name = kb.regimen_names.get(regimen, regimen)
     from hcc_asp.render.words import guideline_label
 
     label = guideline_label(cat.guidelines[guideline_atom]["id"])
@@ -354,11 +355,9 @@ def other_lines_reason(
     )
 
 
-def regimen_entries(
-    answer: Answer, guideline_atom: str, kb: Path | None = None
-) -> list[dict[str, Any]]:
+def regimen_entries(answer: Answer, guideline_atom: str, kb: KnowledgeBase) -> list[dict[str, Any]]:
     """Return one entry per regimen the guideline mentions, in listing order."""
-    cat = catalogue(kb)
+    cat = kb.catalogue
     g = clingo.Function(guideline_atom)
 
     def of(name: str, arity: int) -> dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]]:
@@ -426,7 +425,7 @@ def regimen_entries(
             words = ("other_lines", guideline_atom, regimen, patient_line, *line_conditions.items())
             if words not in cat.memo:  # the same for every patient with these conditions
                 cat.memo[words] = other_lines_reason(
-                    cat, guideline_atom, regimen, patient_line, line_conditions
+                    kb, guideline_atom, regimen, patient_line, line_conditions
                 )
             other_lines = cat.memo[words]
             if other_lines:
@@ -487,7 +486,7 @@ def action_entry(cat: Catalogue, action: Symbol) -> dict[str, str]:
 def _per_regimen(atom: Symbol) -> tuple[str, str, tuple[Symbol, ...]]:
     """``name(Guideline, Regimen, ...)`` as its guideline's text, regimen name and arguments.
 
-    Read once per process for each distinct atom (see ``hcc_asp.engine.arguments_of``). The
+    Read once per process for each distinct atom (see ``hcc_asp.engine.ground.arguments_of``). The
     guideline's text equals a guideline atom's name exactly when the term is that constant.
     """
     arguments = arguments_of(atom)
@@ -553,22 +552,28 @@ def notes_of(answer: Answer, guideline_atom: str, cat: Catalogue) -> list[dict[s
     ]
 
 
-def recommend(patient: Any, guideline: str | None = None, kb: Path | None = None) -> dict[str, Any]:
-    """Return the `recommend --format json` document for one patient (spec/cli.md)."""
+def recommend(
+    patient: Any, guideline: str | None = None, kb: KnowledgeBase | None = None
+) -> dict[str, Any]:
+    """Return the `recommend --format json` document for one patient (spec/cli.md).
+
+    ``kb``: the knowledge base to ask (``hcc_asp.open_kb(path)``); the shipped one by default.
+    """
+    kb = or_shipped(kb)
     guideline_atom = resolve_guideline(guideline, kb)
     answer = solve_patient(patient, kb, guidelines=[guideline_atom])
     return recommend_document(patient, answer, guideline_atom, kb)
 
 
 def recommend_document(
-    patient: Any, answer: Answer, guideline_atom: str, kb: Path | None = None
+    patient: Any, answer: Answer, guideline_atom: str, kb: KnowledgeBase
 ) -> dict[str, Any]:
     """Build the `recommend` document from one patient's answer (the one- and many-patient paths).
 
-    Both `recommend` and the batch engine (``hcc_asp.batch``) call this with the same shown atoms,
-    which is what makes their documents byte-identical.
+    Both `recommend` and the batch engine (``hcc_asp.recommend_many``) call this with the same
+    shown atoms, which is what makes their documents byte-identical.
     """
-    cat = catalogue(kb)
+    cat = kb.catalogue
     lines = answer.get("line", 1)
     g = clingo.Function(guideline_atom)
     notes = notes_of(answer, guideline_atom, cat)

@@ -2,7 +2,7 @@
 
 Enumerated keys take their allowed values from the patient model (``hcc_asp.patient``); numeric keys
 take one value per band that the KB distinguishes, the bands coming from the KB's own comparisons
-(``hcc_asp.program.threshold_rules``). Used by ``explain`` (what would have to change) and by
+(``KnowledgeBase.thresholds``). Used by ``explain`` (what would have to change) and by
 ``check`` (witness search over every possible patient).
 """
 
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import types
 import typing
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 import clingo
 
-from hcc_asp.engine import Context, new_control
-from hcc_asp.facts import scales, value_symbol
+from hcc_asp.engine.facts import value_symbol
 from hcc_asp.patient.section import Section
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 
 def _strip(annotation: Any) -> Any:
@@ -63,46 +63,7 @@ def enumerated_values(annotation: Any) -> list[Any] | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def thresholds(kb: Path | None = None) -> dict[str, tuple[int, ...]]:
-    """Return the scaled thresholds the KB compares each numeric key against.
-
-    Kept in the per-KB disk cache (``hcc_asp.cache``): finding them needs the parsed AST, which
-    a cold `explain` would otherwise build only for this.
-    """
-    from hcc_asp import cache
-
-    return cache.cached(
-        kb,
-        "thresholds",
-        lambda: _find_thresholds(kb),
-        lambda found: found,
-        lambda data: {str(key): tuple(int(v) for v in values) for key, values in data.items()},
-    )
-
-
-def _find_thresholds(kb: Path | None) -> dict[str, tuple[int, ...]]:
-    from hcc_asp.program import add_to, parse, threshold_rules
-
-    program = parse(kb)
-    ctl = new_control(["--warn=none"])
-    add_to(ctl, program.statements + threshold_rules(program))
-    ctl.ground([("base", [])], context=Context())
-    found: dict[str, set[int]] = {}
-    with ctl.solve(yield_=True) as handle:
-        for model in handle:
-            for atom in model.symbols(atoms=True):
-                if atom.match("_threshold", 2):
-                    key, value = atom.arguments
-                    if (
-                        key.type == clingo.SymbolType.String
-                        and value.type == clingo.SymbolType.Number
-                    ):
-                        found.setdefault(key.string, set()).add(value.number)
-    return {key: tuple(sorted(values)) for key, values in sorted(found.items())}
-
-
-def _allowed(key: str, scaled_value: int, kb: Path | None) -> bool:
+def _allowed(key: str, scaled_value: int, kb: KnowledgeBase) -> bool:
     """Whether a scaled value is inside the key's range in the patient model (``BOUNDS``)."""
     from hcc_asp.patient import BOUNDS
 
@@ -114,18 +75,18 @@ def _allowed(key: str, scaled_value: int, kb: Path | None) -> bool:
     return above and value <= bound.high
 
 
-def numeric_band_values(key: str, kb: Path | None = None) -> list[int]:
+def numeric_band_values(key: str, kb: KnowledgeBase) -> list[int]:
     """One scaled value per band of a numeric key: each threshold and its two neighbours.
 
     Values outside the key's allowed range are dropped, so every value makes a valid patient file.
     """
     points: set[int] = set()
-    for threshold in thresholds(kb).get(key, ()):
+    for threshold in kb.thresholds.get(key, ()):
         points.update({threshold - 1, threshold, threshold + 1})
     return sorted(p for p in points if _allowed(key, p, kb))
 
 
-def key_domain(key: str, annotation: Any, kb: Path | None = None) -> list[clingo.Symbol] | None:
+def key_domain(key: str, annotation: Any, kb: KnowledgeBase) -> list[clingo.Symbol] | None:
     """The values a scalar key takes in the patient space, as Symbols (None for list keys).
 
     Enumerations take all their values; numeric keys one value per band of the KB's thresholds
@@ -134,7 +95,7 @@ def key_domain(key: str, annotation: Any, kb: Path | None = None) -> list[clingo
     allowed = enumerated_values(annotation)
     if allowed is not None:
         return [value_symbol(key, value, kb) for value in allowed]
-    if key in scales(kb):
+    if key in kb.scales:
         return [clingo.Number(value) for value in numeric_band_values(key, kb)]
     return None
 
@@ -145,6 +106,6 @@ def sections(key: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def key_scale(key: str, kb: Path | None = None) -> int:
+def key_scale(key: str, kb: KnowledgeBase) -> int:
     """The scale of a numeric key (1 when it has none)."""
-    return scales(kb).get(key, 1)
+    return kb.scales.get(key, 1)

@@ -17,10 +17,9 @@ from click.testing import CliRunner
 from test_golden import CASES, golden_document, read_expected
 
 from hcc_asp.cli import main
-from hcc_asp.engine import catalogue, guideline_ids
-from hcc_asp.kbdocs import generated_section, read, reference_markdown, undocumented
-from hcc_asp.program import parse
-from hcc_asp.resources import ROOT_FILE, kb_dir
+from hcc_asp.knowledge import open_kb, shipped
+from hcc_asp.knowledge.docs import generated_section, read, reference_markdown, undocumented
+from hcc_asp.knowledge.folders import ROOT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "kb" / "README.md"
@@ -46,7 +45,7 @@ def kb_copy(tmp_path: Path, files: dict[str, str], only: tuple[str, ...] = ()) -
     ``only`` keeps just those shipped editions (a smaller KB for the slower checks).
     """
     copy = tmp_path / "kb"
-    shutil.copytree(kb_dir(), copy)
+    shutil.copytree(shipped().folder, copy)
     root = copy / ROOT_FILE
     lines = root.read_text().splitlines(keepends=True)
     if only:
@@ -73,7 +72,7 @@ def kb_copy(tmp_path: Path, files: dict[str, str], only: tuple[str, ...] = ()) -
 
 
 def test_every_predicate_used_in_the_kb_has_a_doc_block():
-    missing = undocumented(read())
+    missing = undocumented(read(shipped()))
     assert not missing, "predicates without a %*! block: " + ", ".join(
         f"{name}/{arity} (used in {', '.join(sorted(files))})"
         for (name, arity), files in missing.items()
@@ -81,7 +80,7 @@ def test_every_predicate_used_in_the_kb_has_a_doc_block():
 
 
 def test_every_catalogue_predicate_says_whether_an_edition_must_write_it():
-    docs = read().predicates()
+    docs = read(shipped()).predicates()
     for signature in [
         ("guideline", 4),
         ("guideline_citation", 2),
@@ -109,7 +108,7 @@ def test_every_catalogue_predicate_says_whether_an_edition_must_write_it():
 
 
 def test_every_condition_term_the_kb_decides_is_documented_with_its_keys():
-    docs = read()
+    docs = read(shipped())
     documented = docs.conditions()
     assert set(documented) == docs.condition_terms, (
         f"undocumented: {sorted(docs.condition_terms - set(documented))}; "
@@ -126,7 +125,7 @@ def test_every_condition_term_the_kb_decides_is_documented_with_its_keys():
 def test_the_reference_in_the_authoring_guide_is_what_kb_docs_prints():
     printed = run("kb-docs")
     assert printed.exit_code == 0
-    assert printed.output == reference_markdown()
+    assert printed.output == reference_markdown(shipped())
     assert generated_section(GUIDE.read_text()) == printed.output, (
         "kb/README.md is out of date: replace its generated section by `hcc-asp kb-docs`"
     )
@@ -136,7 +135,7 @@ def test_the_reference_in_the_authoring_guide_is_what_kb_docs_prints():
 
 
 def test_every_shipped_unconfirmed_field_is_in_the_vocabulary():
-    cat = catalogue()
+    cat = shipped().catalogue
     for (g, rec_id), rec in cat.recs.items():
         allowed = set(cat.unconfirmed_fields) | set(cat.guidelines[g].get("grading_keys", []))
         assert set(rec["unconfirmed"]) <= allowed, (g, rec_id, rec["unconfirmed"])
@@ -162,7 +161,7 @@ def test_an_unknown_unconfirmed_field_and_an_unregistered_file_are_undefined_err
         ("error", ["kb/guidelines/demo-2026.lp:1"])
     ]
     # A second fact with the same field is joined to the first, not dropped.
-    rec = catalogue(copy).recs[("asco2020", "1.1")]
+    rec = open_kb(copy).catalogue.recs[("asco2020", "1.1")]
     assert "a second trials remark" in rec["unconfirmed"]["trials"]
 
 
@@ -170,11 +169,11 @@ def test_an_unknown_unconfirmed_field_and_an_unregistered_file_are_undefined_err
 
 
 def test_every_edition_file_is_registered_and_named_after_its_id():
-    program = parse()
+    program = shipped().program
     files = {Path(f).name for f in program.guideline_files.values()}
-    assert files == {f"{g}.lp" for g in guideline_ids()}
-    root = (kb_dir() / ROOT_FILE).read_text()
-    for path in sorted((kb_dir() / "guidelines").glob("*.lp")):
+    assert files == {f"{g}.lp" for g in shipped().guideline_ids}
+    root = (shipped().folder / ROOT_FILE).read_text()
+    for path in sorted((shipped().folder / "guidelines").glob("*.lp")):
         assert f'#include "guidelines/{path.name}".' in root, f"{path.name} is not registered"
 
 
@@ -193,7 +192,7 @@ def fired_in_golden_cases() -> set[tuple[str, str]]:
 
 
 def test_every_recommendation_of_every_edition_fires_in_a_golden_case():
-    cat = catalogue()
+    cat = shipped().catalogue
     recs = {(str(cat.guidelines[g]["id"]), rec_id) for g, rec_id in cat.recs}
     missing = sorted(recs - fired_in_golden_cases())
     assert not missing, (

@@ -8,21 +8,22 @@ at once, must print byte for byte what `recommend` prints for it alone.
 from __future__ import annotations
 
 import doctest
+import importlib
 from pathlib import Path
 
 import pytest
 
-from hcc_asp import batch
-from hcc_asp.batch import answers_many, documents_many, recommend_many, rewrite
-from hcc_asp.engine import KnowledgeBaseError, guideline_ids
+from hcc_asp.engine.batch import answers_many, rewrite
+from hcc_asp.knowledge import KnowledgeBaseError, shipped
+from hcc_asp.knowledge.program import guideline_statements
 from hcc_asp.patient import load_patient, patient_from_data
-from hcc_asp.program import guideline_statements
 from hcc_asp.recommend import (
     InputConflictError,
     recommend,
     recommend_document,
     resolve_guideline,
 )
+from hcc_asp.recommend_many import documents_many, recommend_many
 from hcc_asp.render import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,16 +49,16 @@ def test_every_golden_case_and_example_gets_the_one_patient_document_byte_for_by
     pinned = [_pinned_guidelines(path)[:1] for path in FILES]
     compared = 0
     for guideline in sorted(set().union(*pinned)):
-        atom = resolve_guideline(guideline)
+        atom = resolve_guideline(guideline, shipped())
         cases = [
             (f, p) for f, p, gs in zip(FILES, patients, pinned, strict=True) if guideline in gs
         ]
         # Small chunks, so that several Controls are exercised; the documents are built from the
         # batch answers exactly as documents_many builds them.
-        answers = list(answers_many([p for _, p in cases], [atom], chunk_size=16))
+        answers = list(answers_many([p for _, p in cases], [atom], shipped(), chunk_size=16))
         assert len(answers) == len(cases)
         for (path, patient), answer in zip(cases, answers, strict=True):
-            batched = to_json(recommend_document(patient, answer, atom))
+            batched = to_json(recommend_document(patient, answer, atom, shipped()))
             assert batched == to_json(recommend(patient, guideline)), f"{path.name}, {guideline}"
             compared += 1
     assert compared == len(FILES)
@@ -65,8 +66,8 @@ def test_every_golden_case_and_example_gets_the_one_patient_document_byte_for_by
 
 def test_documents_many_gives_each_guideline_its_own_document() -> None:
     patients = [load_patient(str(ROOT / "examples" / "after-sorafenib.yaml"))]
-    every = guideline_ids()
-    [documents] = documents_many(patients, every)
+    every = shipped().guideline_ids
+    [documents] = documents_many(patients, every, shipped())
     assert isinstance(documents, dict) and list(documents) == every
     for guideline in ("asco-2020", "esmo-2025"):
         assert to_json(documents[guideline]) == to_json(recommend(patients[0], guideline))
@@ -94,7 +95,7 @@ def test_a_child_pugh_contradiction_rejects_only_that_patient() -> None:
         }
     )
     fine = patient_from_data({"id": "fine", "ecog": 0})
-    results = list(documents_many([fine, contradictory, fine], ["asco-2024"]))
+    results = list(documents_many([fine, contradictory, fine], ["asco-2024"], shipped()))
     assert isinstance(results[1], InputConflictError)
     with pytest.raises(InputConflictError) as single:
         recommend(contradictory, "asco-2024")
@@ -105,7 +106,7 @@ def test_a_child_pugh_contradiction_rejects_only_that_patient() -> None:
 
 
 def test_rewrite_adds_a_patient_argument_to_derived_predicates_only() -> None:
-    program = rewrite(guideline_statements(None, ("asco2024",)))
+    program = rewrite(guideline_statements(shipped().program, ("asco2024",)))
     assert {("value", 2), ("given", 1), ("prior", 3), ("patient", 1)} <= program.inputs
     assert {("line", 1), ("status", 3), ("child_pugh_score", 1)} <= program.dependent
     assert ("rec", 3) not in program.dependent  # guideline data is grounded once for all patients
@@ -127,5 +128,8 @@ def test_rewrite_refuses_a_kb_where_the_patient_argument_would_clash() -> None:
 
 
 def test_the_module_examples_run() -> None:
-    failures, tried = doctest.testmod(batch)
+    module = importlib.import_module(
+        "hcc_asp.recommend_many"
+    )  # the package attribute: the function
+    failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0

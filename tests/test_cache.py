@@ -1,9 +1,9 @@
 """The per-KB disk cache: one answer from a cold cache, a warm one, a damaged one, a shared one.
 
-A cold `recommend` reads the KB's catalogue and program text from the cache (``hcc_asp.cache``)
-instead of solving and parsing the whole KB. Whatever state the cache is in, the answer must be
-byte-identical to one computed from the KB's files, and an edited KB must never be answered from
-the entries of the old one.
+A cold `recommend` reads the KB's catalogue and program text from the cache
+(``hcc_asp.knowledge.cache``) instead of solving and parsing the whole KB. Whatever state the cache
+is in, the answer must be byte-identical to one computed from the KB's files, and an edited KB must
+never be answered from the entries of the old one.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 import clingo
 import pytest
 
-from hcc_asp.cache import fingerprint
-from hcc_asp.engine import Context, catalogue, ground_and_solve
-from hcc_asp.facts import patient_facts
-from hcc_asp.loader import compiled
+from hcc_asp.engine.facts import patient_facts
+from hcc_asp.engine.ground import ground_and_solve
+from hcc_asp.knowledge import open_kb, shipped
+from hcc_asp.knowledge.cache import fingerprint
+from hcc_asp.knowledge.program import is_fired
+from hcc_asp.knowledge.solving import Context
 from hcc_asp.patient import load_patient
-from hcc_asp.program import is_fired, parse
-from hcc_asp.resources import kb_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "first-line-complete.yaml"
@@ -95,7 +95,7 @@ def test_no_cache_writes_nothing(tmp_path):
 
 def test_an_edited_kb_is_never_answered_from_the_old_entries(tmp_path):
     kb = tmp_path / "kb"
-    shutil.copytree(kb_dir(), kb)
+    shutil.copytree(shipped().folder, kb)
     cache = tmp_path / "cache"
     before = fingerprint(kb)
     first = json.loads(answer(cache, "--kb", str(kb)))
@@ -105,8 +105,8 @@ def test_an_edited_kb_is_never_answered_from_the_old_entries(tmp_path):
     pooled = 'rec(asco2024, "1.1", (atezolizumab_bevacizumab; durvalumab_tremelimumab)).'
     assert pooled in text
     guideline.write_text(text.replace(pooled, 'rec(asco2024, "1.1", atezolizumab_bevacizumab).'))
-    fingerprint.cache_clear()
     assert fingerprint(kb) != before
+    assert open_kb(kb).fingerprint == fingerprint(kb)
     second = json.loads(answer(cache, "--kb", str(kb)))
 
     def durva_treme(document: dict) -> tuple[str, str]:
@@ -122,53 +122,55 @@ def test_an_edited_kb_is_never_answered_from_the_old_entries(tmp_path):
 def test_cached_program_text_grounds_what_the_parsed_kb_grounds(guideline):
     """The cached text (one guideline's files) and the parsed AST give the same model."""
     patient = load_patient(str(EXAMPLE))
-    facts = patient_facts(patient)
-    program = parse()
+    kb = shipped()
+    facts = patient_facts(patient, kb)
+    program = kb.program
     from_ast, _ = ground_and_solve(
-        None, facts, statements=program.only(program.statements, [guideline])
+        kb, facts, statements=program.only(program.statements, [guideline])
     )
     for _ in range(3):  # clingo parses the text once, later uses add its parsed statements
-        from_text, _ = ground_and_solve(None, facts, text=compiled().text([guideline]))
+        from_text, _ = ground_and_solve(kb, facts, text=kb.compiled().text([guideline]))
         assert sorted(from_text) == sorted(from_ast)
     explained, _ = ground_and_solve(
-        None, facts, text=compiled(explained=True).text([guideline], explained=True)
+        kb, facts, text=kb.compiled(explained=True).text([guideline], explained=True)
     )
     assert sorted(a for a in explained if not is_fired(a)) == sorted(from_ast)
 
 
 def test_the_cached_catalogue_equals_the_solved_one():
-    from hcc_asp.engine import _decode_catalogue, _encode_catalogue, build_catalogue
+    from hcc_asp.knowledge import catalogue
 
-    built = build_catalogue()
-    restored = _decode_catalogue(json.loads(json.dumps(_encode_catalogue(built))), None)
+    built = catalogue.build(shipped().model_atoms)
+    restored = catalogue.decode(json.loads(json.dumps(catalogue.encode(built))))
     for name in ("guidelines", "recs", "condition_label", "condition_code", "safety"):
         assert getattr(restored, name) == getattr(built, name), name
-    assert catalogue().guideline_atom == built.guideline_atom
-    assert restored.atoms == built.atoms  # solved again on demand
+    assert shipped().catalogue.guideline_atom == built.guideline_atom
 
 
 @pytest.mark.parametrize("explained", [False, True])
 def test_the_cached_program_decodes_to_the_compiled_one(explained):
     """Both program entries (plain with its what-if slice, and explained) come back whole."""
-    from hcc_asp.loader import _decode, _encode
-    from hcc_asp.program import compile_program
+    from hcc_asp.knowledge.compiled import _decode, _encode
+    from hcc_asp.knowledge.program import compile_program
 
-    built = compile_program(None, explained)
+    built = compile_program(shipped().program, shipped().folder, explained)
     assert bool(built.whatif) is not explained
     assert _decode(json.loads(json.dumps(_encode(built)))) == built
 
 
 def test_the_cached_vocabulary_and_scales_equal_the_ones_read_from_the_kb():
-    from hcc_asp.facts import _read_scales, scales
-    from hcc_asp.vocabulary import _decode, _encode, _read, regimens
+    from hcc_asp.knowledge.scales import read_scales
+    from hcc_asp.knowledge.vocabulary import decode, encode, read
 
-    assert _decode(json.loads(json.dumps(_encode(_read(None))))) == regimens() == _read(None)
-    assert scales() == _read_scales(None)
+    kb = shipped()
+    read_back = read(kb.folder / "vocabulary.lp")
+    assert decode(json.loads(json.dumps(encode(read_back)))) == kb.regimens == read_back
+    assert kb.scales == read_scales(kb.folder / "input.lp")
 
 
 def test_facts_left_unshadowed_are_located_by_their_rule():
     """Ground facts carry no shadow; the compiled form knows the rule that states each one."""
-    program = compiled(explained=True)
+    program = shipped().compiled(explained=True)
     where = program.facts['rec(asco2024,"1.1",atezolizumab_bevacizumab)']
     assert where and all(rule in program.rules for rule in where)
     assert program.rules[where[0]].is_fact
@@ -196,7 +198,7 @@ def test_the_cache_folder_is_the_one_platformdirs_names(monkeypatch, xdg, home):
     """The Linux fast path (no ``platformdirs`` import on a cold command) names the same folder."""
     from platformdirs import user_cache_dir
 
-    from hcc_asp.cache import cache_dir
+    from hcc_asp.knowledge.cache import cache_dir
 
     monkeypatch.delenv("HCC_ASP_CACHE_DIR", raising=False)
     monkeypatch.delenv("HCC_ASP_NO_CACHE", raising=False)

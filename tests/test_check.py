@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from hcc_asp.check import check
 from hcc_asp.cli import main
+from hcc_asp.knowledge import open_kb
+from hcc_asp.knowledge import shipped as shipped_kb
 from hcc_asp.patient import patient_from_data
 from hcc_asp.recommend import recommend
-from hcc_asp.resources import kb_dir
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +93,7 @@ def test_check_json_follows_the_contract_and_exits_0():
 
 def broken_copy(tmp_path, text: str):
     copy = tmp_path / "kb"
-    shutil.copytree(kb_dir(), copy)
+    shutil.copytree(shipped_kb().folder, copy)
     with (copy / "guidelines" / "asco-2020.lp").open("a") as handle:
         handle.write("\n" + text + "\n")
     return copy
@@ -113,7 +114,7 @@ def test_a_rule_outside_the_pattern_recommending_despite_a_contraindication_is_a
     assert conflicts and all(f["severity"] == "error" for f in conflicts)
     assert conflicts[0]["regimens"] == ["atezolizumab_bevacizumab"]
     witness = patient_from_data(conflicts[0]["witness"])
-    notes = [n["code"] for n in recommend(witness, "asco-2020", kb=copy)["notes"]]
+    notes = [n["code"] for n in recommend(witness, "asco-2020", kb=open_kb(copy))["notes"]]
     assert "kb_conflict" in notes
 
 
@@ -123,7 +124,7 @@ def test_a_misspelled_predicate_is_undefined(tmp_path):
         "% Misspelled: child_pugh_clas.\n"
         "fails(ecog_at_most(1)) :- condition(ecog_at_most(1)), child_pugh_clas(c).",
     )
-    document = check("asco-2020", kb=copy)
+    document = check("asco-2020", kb=open_kb(copy))
     undefined = [f for f in document["findings"] if f["kind"] == "undefined"]
     assert any("child_pugh_clas/1" in f["text"] for f in undefined)
     assert any(r.startswith("kb/guidelines/asco-2020.lp:") for f in undefined for r in f["rules"])
@@ -131,7 +132,7 @@ def test_a_misspelled_predicate_is_undefined(tmp_path):
 
 def test_a_misspelled_condition_is_undefined_and_its_recommendation_dead(tmp_path):
     copy = broken_copy(tmp_path, 'requires(asco2020, "1.1", child_pugh_clas(a)).')
-    found = kinds(check("asco-2020", kb=copy))
+    found = kinds(check("asco-2020", kb=open_kb(copy)))
     assert ("undefined", "error") in found and ("dead_rule", "error") in found
 
 
@@ -144,7 +145,7 @@ def test_a_recommendation_no_patient_can_reach_is_a_dead_rule(tmp_path):
         'evidence(asco2020, "9.9", type, "t"). evidence(asco2020, "9.9", quality, "q").\n'
         'evidence(asco2020, "9.9", strength, "s").',
     )
-    dead = [f for f in check("asco-2020", kb=copy)["findings"] if f["kind"] == "dead_rule"]
+    dead = [f for f in check("asco-2020", kb=open_kb(copy))["findings"] if f["kind"] == "dead_rule"]
     assert len(dead) == 1 and "9.9" in dead[0]["text"] and dead[0]["severity"] == "error"
     assert dead[0]["rules"][0].startswith("kb/guidelines/asco-2020.lp:")
 
@@ -153,7 +154,9 @@ def test_a_recommendation_without_source_or_grading_is_a_provenance_warning(tmp_
     copy = broken_copy(
         tmp_path, 'rec(asco2020, "9.8", cabozantinib). requires(asco2020, "9.8", line(2)).'
     )
-    provenance = [f for f in check("asco-2020", kb=copy)["findings"] if f["kind"] == "provenance"]
+    provenance = [
+        f for f in check("asco-2020", kb=open_kb(copy))["findings"] if f["kind"] == "provenance"
+    ]
     assert any("Recommendation 9.8" in f["text"] and "no source" in f["text"] for f in provenance)
 
 
@@ -162,7 +165,9 @@ def test_a_regimen_outside_the_vocabulary_is_undefined(tmp_path):
         tmp_path,
         'rec(asco2020, "1.1", aspirin).',
     )
-    undefined = [f for f in check("asco-2020", kb=copy)["findings"] if f["kind"] == "undefined"]
+    undefined = [
+        f for f in check("asco-2020", kb=open_kb(copy))["findings"] if f["kind"] == "undefined"
+    ]
     assert any("'aspirin'" in f["text"] for f in undefined)
 
 
@@ -175,7 +180,6 @@ def test_unknown_guideline_exits_2(guideline):
 def test_a_misspelled_predicate_used_only_inside_an_aggregate_is_undefined(tmp_path):
     """Aggregate elements arrive as clingo's ASTSequence: the static check must walk them too."""
     from hcc_asp.check import undefined_predicates
-    from hcc_asp.program import parse
 
     copy = broken_copy(
         tmp_path,
@@ -183,7 +187,7 @@ def test_a_misspelled_predicate_used_only_inside_an_aggregate_is_undefined(tmp_p
         "fails(ecog_at_most(3)) :- condition(ecog_at_most(3)), #count { L : prior_lines(L) } > 2.\n"
         "fails(ecog_at_most(4)) :- condition(ecog_at_most(4)), 3 <= #sum { L : prior_lnie(L) }.",
     )
-    found = undefined_predicates(parse(copy), set())
+    found = undefined_predicates(open_kb(copy).program, set())
     texts = [f["text"] for f in found]
     assert any("prior_lines/1" in t for t in texts), texts
     assert any("prior_lnie/1" in t for t in texts), texts

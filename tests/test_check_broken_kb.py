@@ -13,18 +13,17 @@ import shutil
 import pytest
 
 from hcc_asp.check import check, guideline_declarations
+from hcc_asp.knowledge import KnowledgeBaseError, open_kb, shipped
 from hcc_asp.patient import patient_from_data
-from hcc_asp.program import parse
 from hcc_asp.recommend import recommend
-from hcc_asp.resources import KnowledgeBaseError, kb_dir
 
 
 def broken_copy(tmp_path, text: str, where: str = "decision.lp"):
     copy = tmp_path / "kb"
-    shutil.copytree(kb_dir(), copy)
+    shutil.copytree(shipped().folder, copy)
     with (copy / where).open("a") as handle:
         handle.write("\n" + text + "\n")
-    return copy
+    return open_kb(copy)
 
 
 def errors(document: dict, kind: str) -> list[dict]:
@@ -60,22 +59,22 @@ def test_two_guidelines_in_one_edition_file_are_a_declaration_error(tmp_path):
     copy = broken_copy(
         tmp_path, 'guideline(asco2099, "asco-2099", "Another", 2099).', "guidelines/asco-2020.lp"
     )
-    texts = [f["text"] for f in guideline_declarations(parse(copy))]
+    texts = [f["text"] for f in guideline_declarations(copy.program)]
     assert any("asco-2020.lp declares 2 guidelines" in t for t in texts), texts
 
 
 def test_the_shipped_kb_declares_each_guideline_once_in_its_own_file():
-    assert guideline_declarations(parse(None)) == []
+    assert guideline_declarations(shipped().program) == []
 
 
 def _edited_copy(tmp_path, file: str, old: str, new: str):
     copy = tmp_path / "kb"
-    shutil.copytree(kb_dir(), copy)
+    shutil.copytree(shipped().folder, copy)
     path = copy / file
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
-    return copy
+    return open_kb(copy)
 
 
 def test_a_one_letter_typo_of_a_regimen_in_requires_for_is_an_undefined_error(tmp_path):

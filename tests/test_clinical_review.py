@@ -168,9 +168,9 @@ def test_ramucirumab_portal_hypertension_caution_just_misses_without_varices():
 
 def test_label_statements_the_eu_leaflets_confirm_are_no_longer_unconfirmed():
     """Read in the EU package leaflets (docs/sources-issue9.md): quoted, not unconfirmed."""
-    from hcc_asp.engine import catalogue
+    from hcc_asp.knowledge import shipped
 
-    safety = catalogue().safety
+    safety = shipped().catalogue.safety
     confirmed = [
         "bev_recent_major_surgery",
         "bev_uncontrolled_hypertension",

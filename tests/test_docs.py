@@ -238,11 +238,11 @@ def test_patient_file_page_documents_every_key_value_and_bound():
 
 
 def test_patient_file_page_lists_every_regimen_id_and_alias():
-    from hcc_asp.vocabulary import regimen_spellings
+    from hcc_asp.knowledge import shipped
 
     page = (DOCS / "patient-file.md").read_text(encoding="utf-8")
     table = page.split("\n## Regimens\n", 1)[1].split("\n## ", 1)[0]
-    for spelling in regimen_spellings():
+    for spelling in shipped().regimen_spellings:
         assert f"`{spelling}`" in table, f"regimen spelling {spelling!r} is not in the table"
 
 

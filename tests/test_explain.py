@@ -12,8 +12,8 @@ from conftest import patient_from
 
 from hcc_asp.cli import main
 from hcc_asp.explain import explain as explain_any
+from hcc_asp.knowledge import open_kb, shipped
 from hcc_asp.recommend import recommend
-from hcc_asp.resources import kb_dir
 
 FULL_COMORBIDITIES = """
 comorbidities:
@@ -250,7 +250,7 @@ def test_unknown_regimen_exits_2():
 
 def test_a_throwaway_rule_added_to_a_copy_of_the_kb_is_explained_without_code_changes(tmp_path):
     copy = tmp_path / "kb"
-    shutil.copytree(kb_dir(), copy)
+    shutil.copytree(shipped().folder, copy)
     with (copy / "guidelines" / "asco-2020.lp").open("a") as handle:
         handle.write(
             "\n% Throw-away test rule: atezolizumab + bevacizumab needs platelets of 75 or more.\n"
@@ -263,7 +263,7 @@ def test_a_throwaway_rule_added_to_a_copy_of_the_kb_is_explained_without_code_ch
             ' value("labs.platelets_10e9_l", P), P < 75.\n'
         )
     text = fit_patient().replace("afp_ng_ml: 50}", "afp_ng_ml: 50, platelets_10e9_l: 60}")
-    doc = explain(patient_from(text), "atezo+bev", kb=copy)
+    doc = explain(patient_from(text), "atezo+bev", kb=open_kb(copy))
     assert doc["status"] == "not_recommended"
     fails = next(n for n in _walk(doc) if n["atom"] == "fails(platelets_at_least_75)")
     assert fails["rule"].startswith("kb/guidelines/asco-2020.lp:")
@@ -271,6 +271,6 @@ def test_a_throwaway_rule_added_to_a_copy_of_the_kb_is_explained_without_code_ch
     assert "labs.platelets_10e9_l" in {leaf.get("key") for leaf in leaves(fails)}
     statuses = {
         e["regimen"]: e["status"]
-        for e in recommend(patient_from(text), "asco-2020", kb=copy)["regimens"]
+        for e in recommend(patient_from(text), "asco-2020", kb=open_kb(copy))["regimens"]
     }
     assert statuses["atezolizumab_bevacizumab"] == "not_recommended"

@@ -14,8 +14,8 @@ from conftest import patient_from
 from hcc_asp.check import check
 from hcc_asp.cli import main
 from hcc_asp.compare import compare
-from hcc_asp.engine import catalogue, default_guideline, guideline_ids
 from hcc_asp.explain import explain
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient import patient_from_data
 from hcc_asp.recommend import recommend
 from hcc_asp.render.words import guideline_label
@@ -23,7 +23,7 @@ from hcc_asp.render.words import guideline_label
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STATUSES = {"recommended", "conditional", "not_recommended", "contraindicated"}
 #: Every encoded edition, read from the KB: a new edition file is picked up with no list to edit.
-EDITIONS = tuple(sorted(guideline_ids()))
+EDITIONS = tuple(sorted(shipped().guideline_ids))
 
 
 def run(*args: str):
@@ -40,7 +40,7 @@ def checked_all() -> dict:
 
 
 def test_every_edition_is_encoded_with_its_own_grading_words():
-    cat = catalogue()
+    cat = shipped().catalogue
     # The editions issue 5 asks for that could be read from a source (EASL and ILCA could not).
     assert {"aasld-2023", "asco-2024", "bclc-2022", "esmo-2025", "nccn-2023"} <= set(EDITIONS)
     for public in EDITIONS:
@@ -53,7 +53,7 @@ def test_every_edition_is_encoded_with_its_own_grading_words():
 
 
 def test_the_default_guideline_is_the_newest_asco_edition():
-    assert default_guideline() == "asco-2024"
+    assert shipped().default_guideline == "asco-2024"
     assert recommend(example("first-line-complete.yaml"))["guideline"] == "asco-2024"
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "hcc_asp"
 
 
@@ -97,21 +95,9 @@ def test_a_circle_hidden_in_a_function_is_found() -> None:
     assert circles(graph) == [["a", "b", "c"]]
 
 
-#: The one circle left while issue 21 lands in parts: loader <-> program move into
-#: hcc_asp/knowledge/ with the KnowledgeBase value, and the circle goes with that move.
-PENDING = [["hcc_asp.loader", "hcc_asp.program"]]
-
-
-def test_no_import_circle_but_the_pending_one() -> None:
-    assert [c for c in circles(import_graph()) if c not in PENDING] == []
-
-
-@pytest.mark.xfail(
-    any(c in circles(import_graph()) for c in PENDING),
-    reason="loader <-> program: removed when they move into hcc_asp/knowledge/",
-    strict=True,
-)
 def test_no_import_circle_at_all() -> None:
+    # The last one, loader <-> program, went when both moved into hcc_asp/knowledge/ (issue 21):
+    # knowledge/program.py imports knowledge/compiled.py, never the other way.
     assert circles(import_graph()) == []
 
 

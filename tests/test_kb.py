@@ -6,26 +6,28 @@ from pathlib import Path
 
 from conftest import patient_from
 
-from hcc_asp.engine import catalogue, ground_and_solve
-from hcc_asp.facts import patient_facts
+from hcc_asp.engine.facts import patient_facts
+from hcc_asp.engine.ground import ground_and_solve
+from hcc_asp.knowledge import shipped
 from hcc_asp.recommend import recommend
-from hcc_asp.resources import kb_dir, queries_dir
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
 
 
 def test_kb_and_queries_are_installed_package_data():
-    assert (kb_dir() / "hcc.lp").is_file()
-    assert (kb_dir() / "guidelines" / "asco-2020.lp").is_file()
-    assert queries_dir().is_dir()
+    assert (shipped().folder / "hcc.lp").is_file()
+    assert (shipped().folder / "guidelines" / "asco-2020.lp").is_file()
+    assert shipped().queries.is_dir()
 
 
 def test_kb_raises_no_undefined_atom_message():
     for example in EXAMPLES:
         patient = patient_from(example.read_text(), example.stem)
-        _, messages = ground_and_solve(None, patient_facts(patient), arguments=["--warn=all"])
+        _, messages = ground_and_solve(
+            shipped(), patient_facts(patient, shipped()), arguments=["--warn=all"]
+        )
         assert not [m for m in messages if "does not occur in any rule head" in m], messages
-    _, messages = ground_and_solve(None, arguments=["--warn=all"])
+    _, messages = ground_and_solve(shipped(), arguments=["--warn=all"])
     assert not [m for m in messages if "does not occur in any rule head" in m], messages
 
 
@@ -38,7 +40,7 @@ def test_hostile_patient_id_stays_one_string():
 
 
 def test_every_recommendation_names_its_evidence_and_source():
-    cat = catalogue()
+    cat = shipped().catalogue
     for (guideline, rec_id), rec in cat.recs.items():
         where = f"{guideline} {rec_id}"
         assert rec["regimens"], where
@@ -51,7 +53,7 @@ def test_every_recommendation_names_its_evidence_and_source():
 
 
 def test_every_safety_statement_names_kind_source_and_text():
-    for code, statement in catalogue().safety.items():
+    for code, statement in shipped().catalogue.safety.items():
         assert statement.get("severity") in ("contraindication", "caution"), code
         assert statement.get("kind") in ("label", "trial_exclusion", "guideline", "practice"), code
         assert statement.get("source") and statement.get("text"), code

@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hcc_asp.facts import plain_value
+from hcc_asp.engine.facts import plain_value
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient import PatientError, patient_from_data
 from hcc_asp.recommend import InputConflictError, recommend
 from hcc_asp.space import key_domain, schema_keys
@@ -34,9 +35,12 @@ GUIDELINES = ("esmo-2025", "asco-2024")
 NOT_OFFERED = ("not_recommended", "contraindicated")
 SKIPPED = ("id", "version", "liver.etiology")
 
+KB = shipped()
 _KEYS = {key: annotation for key, annotation in schema_keys().items() if key not in SKIPPED}
 _VALUES = {
-    key: sorted({plain_value(key, symbol) for symbol in key_domain(key, annotation) or []}, key=str)
+    key: sorted(
+        {plain_value(key, symbol, KB) for symbol in key_domain(key, annotation, KB) or []}, key=str
+    )
     for key, annotation in _KEYS.items()
 }
 _VALUES = {key: values for key, values in _VALUES.items() if values}

@@ -1,4 +1,4 @@
-"""The what-if search grounds only the rules its question depends on (``hcc_asp.relevance``).
+"""The what-if search grounds only the rules its question depends on (``knowledge.relevance``).
 
 A rule is left out only when no needed predicate depends on its head, through positive or
 negative literals, aggregates and conditions; constraints and directives always stay, and what
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from clingo import ast
 
-from hcc_asp.relevance import relevant
+from hcc_asp.knowledge.relevance import relevant
 
 PROGRAM = """
 answer(X) :- base(X), not blocked(X).

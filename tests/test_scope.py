@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from hcc_asp.compare import compare
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient import parse_patient, patient_from_data
 from hcc_asp.recommend import recommend
 from hcc_asp.render import compare_text, recommend_text
-from hcc_asp.resources import kb_dir
 
 GOLDEN = Path(__file__).parent / "golden"
 #: Second line after tolerated sorafenib, Child-Pugh A5, ECOG 1: ESMO 2025 encodes first line only.
@@ -42,7 +42,7 @@ def _value(symbol: clingo.Symbol) -> object:
 def declared() -> dict[str, object]:
     """The scope facts of the shipped KB (no patient): scope/4, scope_only/4, scope_note/4, ..."""
     control = clingo.Control(["--warn=none"])
-    control.load(str(kb_dir() / "hcc.lp"))
+    control.load(str(shipped().folder / "hcc.lp"))
     control.ground([("base", [])])
     found: dict[str, object] = {"scope": {}, "only": set(), "except": set(), "note": {}}
     texts: set[str] = set()

@@ -11,9 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hcc_asp.engine import catalogue
 from hcc_asp.explain import explain, whatif_sets
-from hcc_asp.loader import compiled
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient import load_patient, patient_from_data
 from hcc_asp.recommend import recommend
 
@@ -177,9 +176,12 @@ def test_the_what_if_search_grounds_only_what_its_question_needs_and_finds_the_s
     """The what-if program keeps only the rules the regimen's status depends on (the words,
     cautions and preference order are left out): every example patient, every regimen not
     recommended, the same change sets as over the whole KB."""
-    kb = catalogue()
+    kb = shipped().catalogue
     atom = kb.guideline_atom[guideline]
-    sliced, whole = compiled().text([atom], whatif=True), compiled().text([atom])
+    sliced, whole = (
+        shipped().compiled().text([atom], whatif=True),
+        shipped().compiled().text([atom]),
+    )
     assert len(sliced) < len(whole) * 0.7
     asked = 0
     for path in sorted(EXAMPLES.glob("*.yaml")):
@@ -188,7 +190,8 @@ def test_the_what_if_search_grounds_only_what_its_question_needs_and_finds_the_s
             if entry["status"] == "recommended":
                 continue
             regimen = entry["regimen"]
-            expected = whatif_sets(patient, atom, regimen, None, whole)
-            assert whatif_sets(patient, atom, regimen, None, sliced) == expected, (path, regimen)
+            expected = whatif_sets(patient, atom, regimen, shipped(), whole)
+            found = whatif_sets(patient, atom, regimen, shipped(), sliced)
+            assert found == expected, (path, regimen)
             asked += 1
     assert asked >= 10

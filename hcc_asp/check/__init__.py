@@ -25,7 +25,6 @@ module of its own:
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from clingo import Symbol
@@ -51,10 +50,8 @@ from hcc_asp.check.undefined import (
     unregistered_files,
 )
 from hcc_asp.check.witness import Witnesses, witness_file, witness_key
-from hcc_asp.engine import catalogue
-from hcc_asp.program import parse
+from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.recommend import UnknownGuidelineError, public_guideline, resolve_guideline
-from hcc_asp.vocabulary import regimens
 
 __all__ = [
     "SEVERITY",
@@ -74,15 +71,17 @@ __all__ = [
 
 
 def check(
-    guideline: str = "all", kb: Path | None = None, include_drafts: bool = False
+    guideline: str = "all", kb: KnowledgeBase | None = None, include_drafts: bool = False
 ) -> dict[str, Any]:
     """Return the `check --format json` document (spec/cli.md).
 
     Draft editions (``guideline_draft/2``) are checked like any other, but take part in the
-    findings across guidelines (``--guideline all``) only with ``include_drafts``.
+    findings across guidelines (``--guideline all``) only with ``include_drafts``. ``kb``: the
+    KB to check (``hcc_asp.open_kb(path)``); the shipped one by default.
     """
     started = time.perf_counter()
-    cat = catalogue(kb)
+    kb = or_shipped(kb)
+    cat = kb.catalogue
     if guideline != "all":
         guideline = public_guideline(guideline, kb)
     if guideline == "all":
@@ -93,7 +92,7 @@ def check(
         resolve_guideline(guideline, kb)
         raise UnknownGuidelineError(f"unknown guideline '{guideline}'")
     public = {a: str(cat.guidelines[a]["id"]) for a in atoms}
-    program = parse(kb)
+    program = kb.program
     where = fact_locations(kb)
     located = FactIndex(where)
     findings: list[dict[str, Any]] = []
@@ -101,7 +100,7 @@ def check(
     # static: predicates never defined; regimen ids outside the vocabulary
     findings.extend(undefined_predicates(program, {("trial_required", 2), ("evidence_trial", 2)}))
     findings.extend(unregistered_files(kb, program))
-    vocabulary = {r.id for r in regimens(kb)}
+    vocabulary = {r.id for r in kb.regimens}
     findings.extend(unknown_regimens(cat, atoms, public, vocabulary, where))
     findings.extend(unknown_ids(cat, atoms, public, vocabulary, where))
     findings.extend(supersede_problems(cat, atoms, public, where))
@@ -135,7 +134,7 @@ def check(
 
 def _black_box(
     guideline: str,
-    kb: Path | None,
+    kb: KnowledgeBase,
     atoms: list[str],
     brave: set[Symbol],
     cat: Any,

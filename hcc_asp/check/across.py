@@ -7,12 +7,12 @@ main reason under the guideline that does not offer the regimen, from a solve of
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from clingo import Symbol
 
 from hcc_asp.check.locations import FactIndex
+from hcc_asp.knowledge import KnowledgeBase
 from hcc_asp.recommend import regimen_entries, solve_patient
 
 
@@ -84,7 +84,7 @@ def why_across(
     detail: Symbol,
     witness: dict[str, Any],
     key: str,
-    kb: Path | None,
+    kb: KnowledgeBase,
     public: dict[str, str],
     answers: dict[str, Any],
     needed: dict[str, set[str]],

@@ -15,7 +15,7 @@ from clingo import Function, String, Symbol
 
 from hcc_asp.check.findings import finding
 from hcc_asp.check.locations import FactIndex
-from hcc_asp.engine import Catalogue
+from hcc_asp.knowledge.catalogue import Catalogue
 from hcc_asp.recommend import condition_label
 
 #: The values of each scope dimension an edition declares (kb/scope.lp), in words.

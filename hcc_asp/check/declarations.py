@@ -9,7 +9,7 @@ from typing import Any
 from clingo.ast import ASTType
 
 from hcc_asp.check.findings import finding, place
-from hcc_asp.program import Program
+from hcc_asp.knowledge.program import Program
 
 
 def guideline_declarations(program: Program) -> list[dict[str, Any]]:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import clingo
 from clingo import Symbol
 
-from hcc_asp.engine import Context, new_control
-from hcc_asp.program import add_to, is_fired, parse
+from hcc_asp.knowledge import KnowledgeBase
+from hcc_asp.knowledge.program import add_to, is_fired
+from hcc_asp.knowledge.solving import Context, new_control
 
 
-def fact_locations(kb: Path | None) -> dict[Symbol, list[str]]:
+def fact_locations(kb: KnowledgeBase) -> dict[Symbol, list[str]]:
     """Map every ground atom the KB states as a fact (or derives without a patient) to its rules."""
-    program = parse(kb)
+    program = kb.program
     ctl = new_control(["--warn=none"])
     add_to(ctl, program.explained)
     ctl.ground([("base", [])], context=Context())

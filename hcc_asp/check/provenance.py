@@ -14,7 +14,7 @@ from clingo import Function, String, Symbol
 
 from hcc_asp.check.consistency import WitnessFor
 from hcc_asp.check.findings import finding
-from hcc_asp.engine import Catalogue
+from hcc_asp.knowledge.catalogue import Catalogue
 
 
 def recommendation_provenance(

@@ -9,19 +9,17 @@ only (a black box). :meth:`Space.brave` gives what holds for *some* patient of t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from clingo import Function, Number, String, Symbol
 from clingo.ast import ASTType
 
 from hcc_asp.check.findings import place
-from hcc_asp.engine import Context, add_facts, catalogue, new_control
-from hcc_asp.facts import value_symbol
-from hcc_asp.program import add_to, parse
-from hcc_asp.resources import queries_dir
+from hcc_asp.engine.facts import value_symbol
+from hcc_asp.knowledge import KnowledgeBase
+from hcc_asp.knowledge.program import add_to
+from hcc_asp.knowledge.solving import Context, add_facts, new_control
 from hcc_asp.space import enumerated_values, key_domain, schema_keys, sections
-from hcc_asp.vocabulary import regimens
 
 MAX_LINES = 3
 
@@ -35,9 +33,9 @@ NO_ANSWER = "_check_no_answer"
 NOT_IN_SPACE = ("id", "version")
 
 
-def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbol], int]:
+def space_facts(kb: KnowledgeBase, guideline_atoms: list[str]) -> tuple[list[Symbol], int]:
     """The facts that describe the patient space, and the number of profiles it holds."""
-    cat = catalogue(kb)
+    cat = kb.catalogue
     facts: list[Symbol] = []
     profiles = 1
     for key, annotation in schema_keys().items():
@@ -58,7 +56,7 @@ def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbo
     access = sorted(
         {
             a.arguments[0].arguments[0].name
-            for a in cat.atoms
+            for a in kb.model_atoms
             if a.match("condition", 1) and a.arguments[0].match("unavailable", 1)
         }
     )
@@ -66,7 +64,7 @@ def space_facts(kb: Path | None, guideline_atoms: list[str]) -> tuple[list[Symbo
     profiles *= 2 ** len(access) + 1
     # A prior line is a regimen that gives a drug: best supportive care is no line (the patient
     # model refuses it in prior_therapies).
-    classes = {r.id: {c for _, c in r.drugs} for r in regimens(kb)}
+    classes = {r.id: {c for _, c in r.drugs} for r in kb.regimens}
     mentioned = sorted(
         {
             r
@@ -124,7 +122,7 @@ class Space:
     """The KB grounded over the whole patient space, with the finding rules on top."""
 
     def __init__(
-        self, kb: Path | None, guideline_atoms: list[str], include_drafts: bool = False
+        self, kb: KnowledgeBase, guideline_atoms: list[str], include_drafts: bool = False
     ) -> None:
         """Ground once; the same Control answers the brave query and every witness query.
 
@@ -133,12 +131,12 @@ class Space:
         self.kb = kb
         facts, self.profiles = space_facts(kb, guideline_atoms)
         self.ctl = new_control(["--warn=none", "0"])
-        program = parse(kb)
+        program = kb.program
         statements = program.only(program.statements, guideline_atoms)
         add_to(self.ctl, constraints_as_atoms(statements))
         self.ctl.add("base", [], f"#show {NO_ANSWER}/1.")
-        self.ctl.load(str(queries_dir() / "space.lp"))
-        self.ctl.load(str(queries_dir() / "check.lp"))
+        self.ctl.load(str(kb.queries / "space.lp"))
+        self.ctl.load(str(kb.queries / "check.lp"))
         add_facts(self.ctl, [*facts, *([Function("include_drafts")] if include_drafts else [])])
         self.ctl.ground([("base", [])], context=Context())
         self._witnesses: dict[Symbol, list[Symbol]] = {}

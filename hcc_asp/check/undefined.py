@@ -17,9 +17,10 @@ from clingo import Function, String, Symbol, SymbolType
 from clingo.ast import ASTSequence, ASTType
 
 from hcc_asp.check.findings import finding
-from hcc_asp.engine import Catalogue
-from hcc_asp.program import INPUTS, Program
-from hcc_asp.resources import ROOT_FILE, kb_dir
+from hcc_asp.knowledge import KnowledgeBase
+from hcc_asp.knowledge.catalogue import Catalogue
+from hcc_asp.knowledge.folders import ROOT_FILE
+from hcc_asp.knowledge.program import INPUTS, Program
 
 
 def _body_atoms(node: Any, out: list[Any]) -> None:
@@ -111,14 +112,14 @@ def _location(filename: str, line: int, by_line: dict[int, list[Any]]) -> str:
     return f"kb/{Path(filename).name}:{line}"
 
 
-def unregistered_files(kb: Path | None, program: Program) -> list[dict[str, Any]]:
+def unregistered_files(kb: KnowledgeBase, program: Program) -> list[dict[str, Any]]:
     """Edition files in ``kb/guidelines/`` that the root file does not include (``undefined``).
 
     Such a file is invisible to every command, so its edition silently does not exist.
     """
     names = {s.location.begin.filename for s in program.statements}  # a few files, many rules
     loaded = {Path(name).resolve() for name in names}
-    folder = kb_dir(kb) / "guidelines"
+    folder = kb.folder / "guidelines"
     return [
         finding(
             "undefined",

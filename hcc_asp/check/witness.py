@@ -9,16 +9,16 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from clingo import Symbol
 
 from hcc_asp.check.search import Space
-from hcc_asp.facts import plain_value
+from hcc_asp.engine.facts import plain_value
+from hcc_asp.knowledge import KnowledgeBase
 
 
-def witness_file(atoms: list[Symbol], kb: Path | None, name: str) -> dict[str, Any]:
+def witness_file(atoms: list[Symbol], kb: KnowledgeBase, name: str) -> dict[str, Any]:
     """Write a witness as a complete patient file (spec/patient.md)."""
     document: dict[str, Any] = {"version": 1, "id": name}
     lines: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -68,7 +68,7 @@ def witness_key(witness: dict[str, Any]) -> str:
 class Witnesses:
     """The witness patient files of one check run, each patient written once."""
 
-    def __init__(self, space: Space, kb: Path | None) -> None:
+    def __init__(self, space: Space, kb: KnowledgeBase) -> None:
         """Find witnesses in ``space``; write them with the KB's value names (``kb``)."""
         self.space = space
         self.kb = kb

@@ -7,8 +7,7 @@ self-contained HTML page or (explanations) DOT, through :func:`emit`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,8 +21,11 @@ from hcc_asp.cli.options import (
 )
 from hcc_asp.cli.output import fail, run, write
 
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
-def emit(document: dict[str, Any], fmt: str, kb: Path | None, kind: str, **options: Any) -> None:
+
+def emit(document: dict[str, Any], fmt: str, kb: KnowledgeBase, kind: str, **options: Any) -> None:
     """Print an answer document as JSON, text or a self-contained HTML page."""
     from hcc_asp import render
 
@@ -86,7 +88,7 @@ def recommend(
     guideline: str | None,
     fmt: str,
     details: bool,
-    kb: Path | None,
+    kb: KnowledgeBase,
     **options: Any,
 ) -> None:
     """Every regimen the guideline mentions, with its status for PATIENT now.
@@ -132,7 +134,7 @@ def compare(
     patient: str,
     guidelines: tuple[str, ...],
     fmt: str,
-    kb: Path | None,
+    kb: KnowledgeBase,
     include_drafts: bool,
     **options: Any,
 ) -> None:
@@ -154,7 +156,7 @@ def _explain(
     guideline: str | None,
     fmt: str,
     tree: bool,
-    kb: Path | None,
+    kb: KnowledgeBase,
     options: dict[str, Any],
 ) -> None:
     from hcc_asp.explain import UnknownRegimenError, explain
@@ -201,7 +203,7 @@ def explain(
     guideline: str | None,
     fmt: str,
     tree: bool,
-    kb: Path | None,
+    kb: KnowledgeBase,
     **options: Any,
 ) -> None:
     """Why REGIMEN has its status for PATIENT: the derivation down to the patient's data.
@@ -221,7 +223,7 @@ def why_not(
     guideline: str | None,
     fmt: str,
     tree: bool,
-    kb: Path | None,
+    kb: KnowledgeBase,
     **options: Any,
 ) -> None:
     """The same as `explain`, named as clinicians ask: "why not atezo+bev?"."""

@@ -11,11 +11,15 @@ import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from hcc_asp.cli.options import kb_option
+from hcc_asp.cli.options import kb_option, open_kb
 from hcc_asp.cli.output import fail, one_line, run, write
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 AUDIT_FORMATS = ("text", "json", "csv", "html")
 
@@ -101,12 +105,15 @@ def audit(
     """
     from hcc_asp.cohort import audit_cohort
     from hcc_asp.cohort.records import CohortError
-    from hcc_asp.limits import LimitExceededError, bounded, cpu_budget
+    from hcc_asp.engine.limits import LimitExceededError, bounded, cpu_budget
     from hcc_asp.recommend import resolve_guideline
 
     chosen: list[str | None] = [*dict.fromkeys(guidelines)] or [None]
     with cpu_budget(time_limit):  # loading the KB: the time of one record
-        public = run(lambda: [_public_id(resolve_guideline(g, kb), kb) for g in chosen])
+        knowledge = open_kb(kb)
+        public = run(
+            lambda: [_public_id(resolve_guideline(g, knowledge), knowledge) for g in chosen]
+        )
     if scheduler is not None:
         _require(
             "distributed", "--scheduler needs the [cohort] extra: pip install 'hcc-asp[cohort]'"
@@ -128,7 +135,7 @@ def audit(
                     lambda: audit_cohort(
                         cohort,
                         public,
-                        kb,
+                        knowledge,
                         fmt=fmt,
                         results=results,
                         workers=workers,
@@ -153,10 +160,8 @@ def audit(
     sys.exit(3 if outcome.document["rejected"] else 0)
 
 
-def _public_id(atom: str, kb: Path | None) -> str:
-    from hcc_asp.engine import catalogue
-
-    return str(catalogue(kb).guidelines[atom]["id"])
+def _public_id(atom: str, kb: KnowledgeBase) -> str:
+    return str(kb.catalogue.guidelines[atom]["id"])
 
 
 def _require(module: str, message: str) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hcc_asp.cli.options import FORMATS, bounded, drafts_option, kb_option
 from hcc_asp.cli.output import run, write
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 
 @click.command()
@@ -17,7 +20,7 @@ from hcc_asp.cli.output import run, write
 @kb_option
 @drafts_option
 @bounded
-def check(guideline: str, fmt: str, kb: Path | None, include_drafts: bool) -> None:
+def check(guideline: str, fmt: str, kb: KnowledgeBase, include_drafts: bool) -> None:
     """Consistency checks of the knowledge base over every possible patient.
 
     Finds conflicts, gaps, dead rules, tensions, provenance problems and undefined predicates,

@@ -23,15 +23,15 @@ def import_(bundle: str, as_of: Any) -> None:
     """
     import datetime as dt
 
+    from hcc_asp.knowledge import shipped
     from hcc_asp.patient import PatientError
     from hcc_asp.patient.fhir import patient_from_derivation, read_derivation
     from hcc_asp.patient.write import patient_yaml
-    from hcc_asp.vocabulary import regimen_aliases
 
     day = as_of.date() if as_of is not None else dt.date.today()
     try:
         derivation = read_derivation(bundle, sys.stdin, day)
-        record = patient_from_derivation(derivation, regimen_aliases(), "patient")
+        record = patient_from_derivation(derivation, shipped().aliases, "patient")
     except PatientError as error:
         fail(error.problems)
     header = [

@@ -10,11 +10,14 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hcc_asp.cli.output import fail, run
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 FORMATS = ("text", "json")
 #: Formats of the answers a clinician reads (recommend, explain/why-not, compare).
@@ -43,8 +46,12 @@ def kb_option(function: Any) -> Any:
 
 
 def bounded(function: Callable[..., None]) -> Callable[..., None]:
-    """Add --time-limit and --memory-limit, and run the command within them (hcc_asp.limits)."""
-    from hcc_asp.limits import DEFAULT_MEMORY_MIB, DEFAULT_SECONDS
+    """Add --time-limit and --memory-limit, and run the command within them (engine.limits).
+
+    The command's ``--kb`` folder (the shipped KB without it) is opened there, once: the command
+    receives the :class:`~hcc_asp.knowledge.KnowledgeBase` value.
+    """
+    from hcc_asp.engine.limits import DEFAULT_MEMORY_MIB, DEFAULT_SECONDS
 
     @click.option(
         "--time-limit",
@@ -64,16 +71,25 @@ def bounded(function: Callable[..., None]) -> Callable[..., None]:
     )
     @functools.wraps(function)
     def wrapper(*args: Any, time_limit: float, memory_limit: int, **kwargs: Any) -> None:
-        from hcc_asp.limits import LimitExceededError
-        from hcc_asp.limits import bounded as within
+        from hcc_asp.engine.limits import LimitExceededError
+        from hcc_asp.engine.limits import bounded as within
 
         try:
             with within(time_limit, memory_limit):
+                if "kb" in kwargs:
+                    kwargs["kb"] = open_kb(kwargs["kb"])
                 function(*args, **kwargs)
         except LimitExceededError as error:
             fail([str(error)])
 
     return wrapper
+
+
+def open_kb(kb: Path | None) -> KnowledgeBase:
+    """Open the ``--kb`` folder (the shipped KB when None) for this command; exit 2 if unusable."""
+    from hcc_asp.knowledge import KnowledgeBase
+
+    return run(lambda: KnowledgeBase.open(kb))
 
 
 def drafts_option(function: Any) -> Any:
@@ -112,15 +128,14 @@ def input_options(function: Any) -> Any:
 
 
 def load_patient_argument(
-    patient: str, kb: Path | None, options: dict[str, Any] | None = None
+    patient: str, kb: KnowledgeBase, options: dict[str, Any] | None = None
 ) -> Any:
     """Read PATIENT (a patient file or FHIR, see :func:`input_options`); exit 2 on bad input."""
     from hcc_asp.patient import PatientError, read_patient
-    from hcc_asp.vocabulary import regimen_aliases
 
     options = options or {}
     as_of = options.get("as_of")
-    aliases = run(lambda: regimen_aliases(kb))
+    aliases = run(lambda: kb.aliases)
     try:
         return read_patient(
             patient,

@@ -23,7 +23,7 @@ def one_line(text: str) -> str:
 
 def fail(problems: list[str]) -> NoReturn:
     """Print each problem as one ``error:`` line on stderr and exit 2."""
-    from hcc_asp.limits import finish
+    from hcc_asp.engine.limits import finish
 
     finish()
     for problem in problems:
@@ -33,7 +33,7 @@ def fail(problems: list[str]) -> NoReturn:
 
 def write(text: str) -> None:
     """Write a command's whole output; a full disk or a closed pipe is one line, exit 2."""
-    from hcc_asp.limits import finish
+    from hcc_asp.engine.limits import finish
 
     finish()
     try:
@@ -51,8 +51,8 @@ def write(text: str) -> None:
 
 def run(call: Any) -> Any:
     """Run a library call, turning the library's input errors into exit code 2."""
+    from hcc_asp.knowledge import KnowledgeBaseError
     from hcc_asp.recommend import InputConflictError, UnknownGuidelineError
-    from hcc_asp.resources import KnowledgeBaseError
 
     try:
         return call()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hcc_asp.cli.options import kb_option
+from hcc_asp.cli.options import kb_option, open_kb
 from hcc_asp.cli.output import fail, run
 
 
@@ -177,8 +177,9 @@ def serve(
         fail([f"the service needs the optional extra: pip install 'hcc-asp[service]' ({error})"])
     from hcc_asp.recommend import resolve_guideline
 
+    opened = open_kb(kb)  # the service's workers open the folder again, each at start-up
     for guideline in guidelines:
-        run(lambda g=guideline: resolve_guideline(g, kb))
+        run(lambda g=guideline: resolve_guideline(g, opened))
     from hcc_asp.service.feedback import FeedbackLogError, check_writable
 
     if jwks_file is not None and not jwt_issuers:

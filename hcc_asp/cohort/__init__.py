@@ -17,7 +17,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 __all__ = ["AuditOutcome", "audit_cohort"]
 
@@ -33,7 +36,7 @@ class AuditOutcome:
 def audit_cohort(
     cohort: Path,
     guidelines: Sequence[str],
-    kb: Path | None = None,
+    kb: KnowledgeBase | None = None,
     fmt: str = "json",
     results: Path | None = None,
     workers: int | None = None,
@@ -48,15 +51,17 @@ def audit_cohort(
     row per record and guideline) or html (the summary as a page, with a bar chart). ``results``
     also writes the per-patient results to a ``.jsonl`` or ``.parquet`` file as they arrive.
     ``seconds_per_record`` bounds each task's CPU time (``hcc_asp.cohort.runner.assess``).
-    Raises ``CohortError`` when the cohort itself cannot be read.
+    Raises ``CohortError`` when the cohort itself cannot be read. ``kb``: the KB every record
+    is asked of (the shipped one by default); the runner's workers receive this value.
     """
     from hcc_asp.cohort.output import csv_header, csv_lines
     from hcc_asp.cohort.readers import read_cohort
     from hcc_asp.cohort.runner import DEFAULT_TASK_SIZE, assess
     from hcc_asp.cohort.summary import Summary
+    from hcc_asp.knowledge import or_shipped
     from hcc_asp.render import to_json
-    from hcc_asp.vocabulary import regimen_aliases
 
+    kb = or_shipped(kb)
     summary = Summary(str(cohort), guidelines)
     patients: list[dict[str, Any]] = []
     lines: list[str] = [csv_header()] if fmt == "csv" else []
@@ -65,7 +70,7 @@ def audit_cohort(
     writer = _results_writer(results) if results is not None else None
     try:
         for result in assess(
-            read_cohort(cohort, regimen_aliases(kb)),
+            read_cohort(cohort, kb.aliases),
             guidelines,
             kb,
             workers=workers,

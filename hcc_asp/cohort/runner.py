@@ -1,15 +1,18 @@
 """Run a cohort through the batch engine: in this process, a process pool, or a Dask cluster.
 
 Records are cut into tasks of ``chunk_size`` records; a task is solved by the batch engine
-(:mod:`hcc_asp.batch`: one clingo Control for its patients) and returns one result per record, in
-input order. Where tasks run:
+(:mod:`hcc_asp.engine.batch`: one clingo Control for its patients) and returns one result per
+record, in input order. Where tasks run:
 
 - in this process when the cohort fits in one task or ``workers == 1``;
 - otherwise a local process pool of ``workers`` processes (default: every core), each loading the
-  KB once (its initializer fills the per-process caches);
+  KB once (its initializer fills the caches of the KB value the worker keeps);
 - on a Dask cluster when ``scheduler`` is an address (``tcp://host:8786``): the same tasks through
   the client's executor (``pip install 'hcc-asp[cohort]'``); each Dask worker keeps the loaded KB
-  in its process caches after its first task.
+  value after its first task.
+
+The :class:`~hcc_asp.knowledge.KnowledgeBase` value travels with every task as its folder and
+content fingerprint; a worker keeps one value per fingerprint (``hcc_asp.knowledge.shared``).
 
 At most ``2 x workers`` tasks are in flight, so memory stays bounded for any cohort size, and the
 results come back in input order whatever the number of workers: the same cohort gives the same
@@ -23,11 +26,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hcc_asp.cohort.concordance import classify, decision_point
 from hcc_asp.cohort.records import Record
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 __all__ = ["DEFAULT_TASK_SIZE", "assess", "assess_records"]
 
@@ -38,28 +43,28 @@ DEFAULT_TASK_SIZE = 100
 def assess_records(
     records: Sequence[Record],
     guidelines: Sequence[str],
-    kb: Path | None = None,
+    kb: KnowledgeBase,
     seconds_per_record: float | None = None,
     say: bool = True,
 ) -> list[dict[str, Any]]:
     """One result per record, in order: its concordance under each guideline, or its problems.
 
     With ``seconds_per_record``, the task may use that much CPU time per record it holds; past
-    it the process ends with exit code 2 (:func:`hcc_asp.limits.cpu_budget`; ``say`` as there).
+    it the process ends with exit code 2 (:func:`engine.limits.cpu_budget`; ``say`` as there).
     """
     if seconds_per_record is None:
         return _assess_records(records, guidelines, kb)
-    from hcc_asp.limits import cpu_budget
+    from hcc_asp.engine.limits import cpu_budget
 
     with cpu_budget(seconds_per_record * max(1, len(records)), say):
         return _assess_records(records, guidelines, kb)
 
 
 def _assess_records(
-    records: Sequence[Record], guidelines: Sequence[str], kb: Path | None
+    records: Sequence[Record], guidelines: Sequence[str], kb: KnowledgeBase
 ) -> list[dict[str, Any]]:
-    from hcc_asp.batch import documents_many
     from hcc_asp.recommend import InputConflictError
+    from hcc_asp.recommend_many import documents_many
 
     valid = [r for r in records if r.patient is not None and not r.problems]
     decisions = [decision_point(r.patient) for r in valid if r.patient is not None]
@@ -91,14 +96,15 @@ def rejected(where: str, problems: Sequence[str], patient: str | None = None) ->
     return {"record": where, "patient": patient, "errors": list(problems)}
 
 
-def _warm(guidelines: Sequence[str], kb: Path | None) -> None:
+def _warm(guidelines: Sequence[str], kb: KnowledgeBase) -> None:
     """Pool initializer: load the KB into this worker's caches once (parse, rewrite, catalogue)."""
-    from hcc_asp.batch import batch_program
-    from hcc_asp.facts import scales
+    from hcc_asp.engine.batch import batch_program
+    from hcc_asp.knowledge import shared
     from hcc_asp.recommend import resolve_guideline
 
+    kb = shared(kb)
     batch_program(kb, tuple(sorted({resolve_guideline(g, kb) for g in guidelines})))
-    scales(kb)
+    kb.scales  # noqa: B018 - read now, so that no task pays for it
 
 
 def _tasks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -111,7 +117,7 @@ def _in_order(
     executor: Executor,
     tasks: Iterator[list[Record]],
     guidelines: Sequence[str],
-    kb: Path | None,
+    kb: KnowledgeBase,
     window: int,
     seconds_per_record: float | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
@@ -121,7 +127,7 @@ def _in_order(
     """
     from concurrent.futures.process import BrokenProcessPool
 
-    from hcc_asp.limits import LimitExceededError, too_long
+    from hcc_asp.engine.limits import LimitExceededError, too_long
 
     pending: deque[Future[list[dict[str, Any]]]] = deque()
 
@@ -148,7 +154,7 @@ def _in_order(
 def assess(
     records: Iterable[Record],
     guidelines: Sequence[str],
-    kb: Path | None = None,
+    kb: KnowledgeBase,
     workers: int | None = None,
     scheduler: str | None = None,
     task_size: int = DEFAULT_TASK_SIZE,

@@ -12,10 +12,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any, get_args
 
+from hcc_asp.knowledge import shipped
+from hcc_asp.knowledge.vocabulary import spelling
 from hcc_asp.patient.bounds import ALBUMIN_G_L_PER_G_DL, BILIRUBIN_UMOL_L_PER_MG_DL, BOUNDS
 from hcc_asp.patient.leaves import VASCULAR_INVASION, VaricesFinding
 from hcc_asp.patient.problems import Problem, format_path, number, show
-from hcc_asp.vocabulary import regimens, spelling
 
 #: The regimens whose lines record ``tolerated`` (spec/patient.md: sorafenib, the RESORCE criterion
 #: read by ``sorafenib_tolerance/1`` in kb/derivations.lp); on any other regimen it means nothing.
@@ -172,7 +173,7 @@ def _prior_therapy_contradictions(
     lines = data.get("prior_therapies")
     if not isinstance(lines, list):
         return []
-    vocabulary = regimens()
+    vocabulary = shipped().regimens
     known = {regimen.id for regimen in vocabulary}
     no_drug = {regimen.id for regimen in vocabulary if not regimen.drugs}
     immune = {

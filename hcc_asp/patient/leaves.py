@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic_core import core_schema
 
+from hcc_asp.knowledge import shipped
+from hcc_asp.knowledge.vocabulary import did_you_mean, spelling
 from hcc_asp.patient.bounds import limits
 from hcc_asp.patient.problems import problem, show
-from hcc_asp.vocabulary import did_you_mean, regimen_aliases, spelling
 
 
 def _whole_from_float(value: Any) -> Any:
@@ -40,7 +41,7 @@ def _regimen_id(value: Any, info: core_schema.ValidationInfo) -> str:
     """Turn a regimen id or alias (any case) into the canonical regimen id."""
     aliases: Mapping[str, str] | None = (info.context or {}).get("aliases")
     if aliases is None:
-        aliases = regimen_aliases()
+        aliases = shipped().aliases
     if not isinstance(value, str):
         raise problem(f"must be a regimen id or alias (text), got {show(value)}")
     found = aliases.get(spelling(value))

@@ -87,9 +87,9 @@ class _Generator(GenerateJsonSchema):
 
 def _regimen_examples() -> list[str]:
     """The regimen ids, as examples an editor can offer (aliases are accepted too)."""
-    from hcc_asp.vocabulary import regimens
+    from hcc_asp.knowledge import shipped
 
-    return sorted(regimen.id for regimen in regimens())
+    return sorted(regimen.id for regimen in shipped().regimens)
 
 
 def patient_schema() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic_core import ValidationError
 
+from hcc_asp.knowledge import shipped
 from hcc_asp.patient.bounds import BOUNDS
 from hcc_asp.patient.contradictions import contradictions
 from hcc_asp.patient.model import Patient
@@ -27,7 +28,6 @@ from hcc_asp.patient.problems import (
     show,
 )
 from hcc_asp.patient.section import Section, strip_annotation
-from hcc_asp.vocabulary import regimen_aliases
 
 
 def patient_from_data(
@@ -50,7 +50,7 @@ def validate(
 ) -> Patient:
     """Validate data into a Patient, or raise every problem (plus ``problems``) in order."""
     if aliases is None:
-        aliases = regimen_aliases()
+        aliases = shipped().aliases
     problems = list(problems)
     id_given = isinstance(data, dict) and data.get("id") is not None
     if isinstance(data, dict) and not id_given:

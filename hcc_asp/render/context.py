@@ -7,10 +7,11 @@ CDS Hooks service, a saved document) names regimens and cites guidelines like th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 
 class Context(NamedTuple):
@@ -24,13 +25,16 @@ class Context(NamedTuple):
         return str(self.guidelines.get(guideline, {}).get("title", ""))
 
 
-@lru_cache(maxsize=4)
-def context(kb: Path | None = None) -> Context:
-    """The context of the installed KB (or of ``kb``)."""
+def context(kb: KnowledgeBase | None = None) -> Context:
+    """The context of ``kb`` (the shipped KB when None), built once and kept on the KB value."""
     from hcc_asp.api import guideline_list
-    from hcc_asp.vocabulary import regimens
+    from hcc_asp.knowledge import or_shipped
 
-    return Context(
-        names={r.id: r.name for r in regimens(kb)},
-        guidelines={row["id"]: row for row in guideline_list(kb)},
-    )
+    kb = or_shipped(kb)
+    found = kb.memo.get("render_context")
+    if found is None:
+        found = kb.memo["render_context"] = Context(
+            names=dict(kb.regimen_names),
+            guidelines={row["id"]: row for row in guideline_list(kb)},
+        )
+    return found

@@ -308,13 +308,13 @@ class Engine:
     def __init__(self, settings: ServiceSettings) -> None:
         """Load the KB once for this worker (and fail here, not in a call, if it is broken)."""
         from hcc_asp.api import guideline_list
-        from hcc_asp.engine import default_guideline
+        from hcc_asp.knowledge import KnowledgeBase
         from hcc_asp.recommend import resolve_guideline
-        from hcc_asp.vocabulary import regimen_aliases, regimens
 
         self.settings = settings
-        kb = settings.kb
-        self.guidelines = list(settings.guidelines) or [default_guideline(kb)]
+        #: the KB, opened once at start-up: every call of this worker receives this value
+        self.kb = kb = KnowledgeBase.open(settings.kb)
+        self.guidelines = list(settings.guidelines) or [kb.default_guideline]
         for guideline in self.guidelines:
             resolve_guideline(guideline, kb)
         rows = {row["id"]: row for row in guideline_list(kb) if row["status"] == "encoded"}
@@ -327,9 +327,9 @@ class Engine:
             )
             for g, row in rows.items()
         }
-        self.vocabulary = regimens(kb)
-        self.names = {r.id: r.name for r in self.vocabulary}
-        self.aliases = regimen_aliases(kb)
+        self.vocabulary = kb.regimens
+        self.names = dict(kb.regimen_names)
+        self.aliases = kb.aliases
         self.drugs = {r.id: tuple(d for d, _ in r.drugs) for r in self.vocabulary}
         from hcc_asp.render.words import guideline_label
         from hcc_asp.web.answer import Answerer
@@ -356,7 +356,7 @@ class Engine:
     def warm(self) -> None:
         """Answer an empty patient under every configured guideline, filling the caches.
 
-        The per-process caches: catalogue, parsed guideline programs, vocabulary. The
+        The KB value's caches: catalogue, compiled guideline programs, vocabulary. The
         explanation program is parsed in the background, so that the first link opened is fast.
         """
         from hcc_asp.compare import compare
@@ -366,14 +366,14 @@ class Engine:
 
         empty = patient_from_data({})
         for guideline in self.guidelines:
-            recommend(empty, guideline, self.settings.kb)
-        compare(empty, (), self.settings.kb)
+            recommend(empty, guideline, self.kb)
+        compare(empty, (), self.kb)
         with contextlib.suppress(Exception):  # loads the FHIR models (the reader may be absent)
             fhir.read_patient([{"resourceType": "Patient", "id": "warm-up"}], aliases=self.aliases)
         first = self.vocabulary[0].id
         # Not a daemon: a clingo solve must not be cut off by the interpreter's exit.
         threading.Thread(
-            target=lambda: explain(empty, first, self.guidelines[0], self.settings.kb),
+            target=lambda: explain(empty, first, self.guidelines[0], self.kb),
             name="hcc-asp-warm-explain",
         ).start()
 
@@ -439,7 +439,7 @@ class Engine:
         from hcc_asp.recommend import recommend
         from hcc_asp.web.answer import patient_file_data
 
-        kb = self.settings.kb
+        kb = self.kb
         record = {
             # the sections the data gave are kept (an empty comorbidities section means something)
             "patient": patient_file_data(patient),
@@ -525,7 +525,7 @@ class Engine:
         record = self.store.load(token)
         if record is None:
             raise ServiceError(404, ["explanation: unknown or expired link"], "not-found")
-        kb = self.settings.kb
+        kb = self.kb
         patient = patient_from_record(record)
         if guideline == "compare" and regimen is None:
             return page("compare", compare(patient, (), kb), kb)

@@ -26,7 +26,10 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -125,7 +128,7 @@ class ExplanationStore:
 
 
 def page(
-    kind: str, document: dict[str, Any], kb: Path | None = None, **extra: Any
+    kind: str, document: dict[str, Any], kb: KnowledgeBase | None = None, **extra: Any
 ) -> tuple[str, str]:
     """Render an answer document for the browser: ``(media type, body)``.
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hcc_asp.vocabulary import Regimen
+from hcc_asp.knowledge.vocabulary import Regimen
 
 
 @dataclass(frozen=True)

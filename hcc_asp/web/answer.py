@@ -17,7 +17,10 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 #: The views of the answer the page asks for.
 VIEWS = ("recommend", "explain", "compare")
@@ -99,7 +102,7 @@ class Answerer:
 
     def __init__(
         self,
-        kb: Path | None,
+        kb: KnowledgeBase,
         guidelines: Mapping[str, str],
         default: str,
         aliases: Mapping[str, str],

@@ -64,9 +64,9 @@ def read_medications(
     given: list[Resource], medications: dict[Any, Resource], as_of: dt.date, out: Derivation
 ) -> None:
     """Put into ``out`` the prior lines and the medication flags (module docstring rules)."""
-    from hcc_asp.vocabulary import regimens
+    from hcc_asp.knowledge import shipped
 
-    vocabulary = regimens()
+    vocabulary = shipped().regimens
     drug_names = sorted({drug for regimen in vocabulary for drug, _ in regimen.drugs})
     records: list[_Given] = []
     flags: dict[str, tuple[Any, Resource]] = {}

@@ -1,5 +1,8 @@
 """Where the knowledge base and the query programs live, and the check that a KB folder is usable.
 
+Only :class:`hcc_asp.knowledge.KnowledgeBase` calls these when it is opened; nothing below the
+edge handles a KB folder.
+
 The KB (``kb/``) and the query programs (``queries/``) are installed inside the package as
 ``hcc_asp.kb`` and ``hcc_asp.queries`` (see ``pyproject.toml``) and found with
 ``importlib.resources``, so the command works from any directory. ``--kb DIR`` replaces the KB
@@ -62,13 +65,8 @@ def load_failure(messages: list[str], error: Exception) -> str:
     return f"the knowledge base could not be loaded: {detail or str(error)}"
 
 
-def kb_dir(override: str | Path | None = None) -> Path:
-    """Return the KB folder: ``override`` (validated) when given, else the installed one.
-
-    Raises :class:`KnowledgeBaseError` with one line when the override is not a usable KB folder.
-    """
-    if override is not None:
-        return _validated(str(override))
+def shipped_folder() -> Path:
+    """Return the folder of the KB installed with the package (trusted: it is not validated)."""
     return _data_folder("hcc_asp.kb", "kb")
 
 
@@ -89,16 +87,18 @@ def _data_folder(package: str, checkout_folder: str) -> Path:
     locations = spec.submodule_search_locations if spec is not None else None
     if locations:
         return Path(next(iter(locations)))
-    return Path(__file__).resolve().parent.parent / checkout_folder
+    return Path(__file__).resolve().parents[2] / checkout_folder
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=16)
-def _validated(given: str) -> Path:
-    """Check a ``--kb`` folder once per process; return its resolved path."""
+def validated(given: str) -> Path:
+    """Check a ``--kb`` folder (once, when the KB value is opened); return its resolved path.
+
+    Raises :class:`KnowledgeBaseError` with one line when it is not a usable KB folder.
+    """
     where = f"--kb {given}"
     if not given:
         raise KnowledgeBaseError("--kb: empty path; give the knowledge-base folder")

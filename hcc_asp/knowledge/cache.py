@@ -21,11 +21,10 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hcc_asp.resources import kb_dir, queries_dir
+from hcc_asp.knowledge.folders import queries_dir
 
 try:  # hashlib's own BLAKE2, without the OpenSSL library ``import hashlib`` loads (about 3 ms)
     from _blake2 import blake2b
@@ -36,13 +35,15 @@ except ImportError:  # pragma: no cover - an interpreter built without it
 FORMAT = 1
 #: The modules whose code decides what an entry holds (their source is part of the key).
 _BUILDERS = (
-    "engine.py",
-    "program.py",
-    "loader.py",
-    "cache.py",
-    "vocabulary.py",
-    "facts.py",
-    "relevance.py",
+    "knowledge/base.py",
+    "knowledge/cache.py",
+    "knowledge/catalogue.py",
+    "knowledge/compiled.py",
+    "knowledge/program.py",
+    "knowledge/relevance.py",
+    "knowledge/scales.py",
+    "knowledge/solving.py",
+    "knowledge/vocabulary.py",
 )
 
 T = TypeVar("T")
@@ -83,18 +84,17 @@ def _linux_cache_home() -> str | None:
     return None
 
 
-@lru_cache(maxsize=16)
-def fingerprint(kb: Path | None = None) -> str:
+def fingerprint(root: Path) -> str:
     """The content hash of the KB folder's ``*.lp`` files plus the code and versions that read them.
 
-    Computed once per process and KB folder (reading and hashing ~200 KB takes about a millisecond).
+    Computed once per KB value (``KnowledgeBase.fingerprint``; reading and hashing ~200 KB takes
+    about a millisecond).
     """
     import clingo
 
-    root = kb_dir(kb)
     digest = blake2b(digest_size=16)
     digest.update(f"{FORMAT}|{clingo.__version__}|{sys.version}".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent  # the package folder: _BUILDERS are relative to it
     for name in _BUILDERS:
         digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
     files = _lp_files(str(root)) + _lp_files(str(queries_dir()), "queries/")  # whatif.lp too
@@ -120,14 +120,14 @@ def _lp_files(folder: str, prefix: str = "") -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _entry(kb: Path | None, name: str) -> Path | None:
+def _entry(key: str, name: str) -> Path | None:
     folder = cache_dir()
-    return None if folder is None else folder / fingerprint(kb) / f"{name}.json"
+    return None if folder is None else folder / key / f"{name}.json"
 
 
-def read(kb: Path | None, name: str) -> Any:
+def read(key: str, name: str) -> Any:
     """The entry's JSON value, or None when absent, unreadable or not valid JSON."""
-    path = _entry(kb, name)
+    path = _entry(key, name)
     if path is None:
         return None
     try:
@@ -140,9 +140,9 @@ def read(kb: Path | None, name: str) -> Any:
     return document.get("value")
 
 
-def write(kb: Path | None, name: str, value: Any) -> None:
+def write(key: str, name: str, value: Any) -> None:
     """Store the entry atomically (temporary file + rename); any failure is silently skipped."""
-    path = _entry(kb, name)
+    path = _entry(key, name)
     if path is None:
         return
     import tempfile  # only a cache miss writes (its imports cost a cold command about 2 ms)
@@ -162,7 +162,7 @@ def write(kb: Path | None, name: str, value: Any) -> None:
 
 
 def cached(
-    kb: Path | None,
+    key: str,
     name: str,
     build: Callable[[], T],
     encode: Callable[[T], Any],
@@ -170,14 +170,15 @@ def cached(
 ) -> T:
     """The entry decoded when it is there and decodes; else built, stored, and returned.
 
+    ``key`` is the KB's fingerprint (``KnowledgeBase.fingerprint``): entries are kept by content.
     A decode that fails on a damaged entry (a KeyError, TypeError or ValueError) rebuilds it.
     """
-    stored = read(kb, name)
+    stored = read(key, name)
     if stored is not None:
         try:
             return decode(stored)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError):
             pass
     value = build()
-    write(kb, name, encode(value))
+    write(key, name, encode(value))
     return value

@@ -1,18 +1,16 @@
 """Regimen vocabulary read from the KB (``kb/vocabulary.lp``): ids, aliases, drugs, classes.
 
 The KB is the single source of the vocabulary; Python only reads it (one tiny solve, kept in the
-per-KB disk cache, ``hcc_asp.cache``, so a cold command does not parse the file again).
+per-KB disk cache, ``hcc_asp.knowledge.cache``, so a cold command does not parse the file again).
+``KnowledgeBase.regimens`` and ``KnowledgeBase.aliases`` hold what this module reads.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
-
-from hcc_asp.resources import kb_dir
 
 
 class Regimen(NamedTuple):
@@ -24,23 +22,13 @@ class Regimen(NamedTuple):
     drugs: tuple[tuple[str, str], ...]  # (drug, class)
 
 
-def regimens(kb: Path | None = None) -> tuple[Regimen, ...]:
-    """Return every regimen of the vocabulary, sorted by id."""
-    return _regimens(kb)  # one cache entry for regimens() and regimens(None)
-
-
-@lru_cache(maxsize=8)
-def _regimens(kb: Path | None) -> tuple[Regimen, ...]:
-    from hcc_asp import cache
-
-    return cache.cached(kb, "vocabulary", lambda: _read(kb), _encode, _decode)
-
-
-def _encode(vocabulary: tuple[Regimen, ...]) -> list[list[Any]]:
+def encode(vocabulary: tuple[Regimen, ...]) -> list[list[Any]]:
+    """The regimens as JSON data (the disk cache's entry)."""
     return [[r.id, r.name, list(r.aliases), [list(d) for d in r.drugs]] for r in vocabulary]
 
 
-def _decode(data: list[list[Any]]) -> tuple[Regimen, ...]:
+def decode(data: list[list[Any]]) -> tuple[Regimen, ...]:
+    """Invert ``encode``."""
     return tuple(
         Regimen(
             id=str(r_id),
@@ -52,16 +40,16 @@ def _decode(data: list[list[Any]]) -> tuple[Regimen, ...]:
     )
 
 
-def _read(kb: Path | None) -> tuple[Regimen, ...]:
-    """Solve ``vocabulary.lp`` on its own and gather the regimens (a cache miss)."""
-    from hcc_asp.engine import file_atoms
+def read(path: Path) -> tuple[Regimen, ...]:
+    """Solve ``vocabulary.lp`` on its own and gather the regimens, sorted by id (a cache miss)."""
+    from hcc_asp.knowledge.solving import file_atoms
 
     names: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
     components: dict[str, list[str]] = {}
     classes: dict[str, str] = {}
     ids: set[str] = set()
-    for sym in file_atoms(kb_dir(kb) / "vocabulary.lp"):
+    for sym in file_atoms(path):
         args = sym.arguments
         if sym.match("regimen", 1):
             ids.add(args[0].name)
@@ -99,23 +87,18 @@ _PLUS = re.compile(r"\s*\+\s*")
 _GAPS = re.compile(r"[\s\-]+")
 
 
-def regimen_aliases(kb: Path | None = None) -> dict[str, str]:
+def aliases_of(regimens: tuple[Regimen, ...]) -> dict[str, str]:
     """Map every accepted spelling (:func:`spelling` of an id, alias or name) to its regimen id."""
     table: dict[str, str] = {}
-    for reg in regimens(kb):
+    for reg in regimens:
         for text in (reg.id, *reg.aliases, reg.name):
             table.setdefault(spelling(text), reg.id)
     return table
 
 
-def resolve_regimen(text: str, kb: Path | None = None) -> str | None:
-    """Return the regimen id for an id, alias or name (any case, dash or space), or None."""
-    return regimen_aliases(kb).get(spelling(text))
-
-
-def regimen_spellings(kb: Path | None = None) -> list[str]:
+def spellings_of(regimens: tuple[Regimen, ...]) -> list[str]:
     """The ids and aliases a suggestion may name (``hcc-asp regimens`` lists them)."""
-    return [text for reg in regimens(kb) for text in (reg.id, *reg.aliases)]
+    return [text for reg in regimens for text in (reg.id, *reg.aliases)]
 
 
 def did_you_mean(text: str, choices: Iterable[str], cutoff: float = 0.75) -> str:

@@ -10,48 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import clingo
 from clingo import Function, Number, String, Symbol
 
 from hcc_asp.patient.section import Section
-from hcc_asp.resources import kb_dir
 
-
-def scales(kb: Path | None = None) -> dict[str, int]:
-    """Return the integer scale of every numeric key, as declared in ``kb/input.lp``.
-
-    Read once per KB and kept in the per-KB disk cache (``hcc_asp.cache``): a cold command does
-    not parse and solve ``input.lp`` again.
-    """
-    return _scales(kb)  # one entry for scales() and scales(None)
-
-
-@lru_cache(maxsize=8)
-def _scales(kb: Path | None) -> dict[str, int]:
-    from hcc_asp import cache
-
-    return cache.cached(
-        kb,
-        "scales",
-        lambda: _read_scales(kb),
-        lambda table: table,
-        lambda data: {str(key): int(value) for key, value in data.items()},
-    )
-
-
-def _read_scales(kb: Path | None) -> dict[str, int]:
-    """Solve ``input.lp`` on its own and gather its ``scale/2`` facts (a cache miss)."""
-    from hcc_asp.engine import file_atoms
-
-    table: dict[str, int] = {}
-    for sym in file_atoms(kb_dir(kb) / "input.lp"):
-        if sym.match("scale", 2):
-            table[sym.arguments[0].string] = sym.arguments[1].number
-    return table
+if TYPE_CHECKING:
+    from hcc_asp.knowledge import KnowledgeBase
 
 
 def scaled(value: float | int, scale: int) -> int:
@@ -59,12 +26,12 @@ def scaled(value: float | int, scale: int) -> int:
     return int((Decimal(str(value)) * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def value_symbol(key: str, value: Any, kb: Path | None = None) -> Symbol:
+def value_symbol(key: str, value: Any, kb: KnowledgeBase) -> Symbol:
     """Return the Symbol for one leaf value of ``key`` (see ``kb/input.lp``)."""
     if isinstance(value, bool):
         return Function("true" if value else "false")
     if isinstance(value, int | float):
-        table = scales(kb)
+        table = kb.scales
         if key not in table:
             raise KeyError(f"no scale declared in kb/input.lp for numeric key {key}")
         return Number(scaled(value, table[key]))
@@ -94,16 +61,16 @@ def _leaves(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
-def unscaled(key: str, number: int, kb: Path | None = None) -> float | int:
+def unscaled(key: str, number: int, kb: KnowledgeBase) -> float | int:
     """Invert ``scaled``: the key's value in its own unit (for witnesses and explanations)."""
-    factor = scales(kb).get(key, 1)
+    factor = kb.scales.get(key, 1)
     if factor == 1:
         return number
     result = Decimal(number) / factor
     return int(result) if result == result.to_integral_value() else float(result)
 
 
-def plain_value(key: str, symbol: Symbol, kb: Path | None = None) -> Any:
+def plain_value(key: str, symbol: Symbol, kb: KnowledgeBase) -> Any:
     """Invert ``value_symbol``: the value as the patient file writes it (witnesses, what-ifs)."""
     if symbol.type == clingo.SymbolType.Number:
         return "0" if key == "tumour.bclc_stage" else unscaled(key, symbol.number, kb)
@@ -119,11 +86,11 @@ def patient_data(patient: Any) -> dict[str, Any]:
     return patient.model_dump(by_alias=True, exclude_none=True, mode="python")
 
 
-def patient_facts(patient: Any, kb: Path | None = None, tag: Sequence[Symbol] = ()) -> list[Symbol]:
+def patient_facts(patient: Any, kb: KnowledgeBase, tag: Sequence[Symbol] = ()) -> list[Symbol]:
     """Return the facts of one patient (``patient/1``, ``given/1``, ``value/2``, ``prior/3``).
 
     ``tag`` goes in front of every fact's arguments: the batch engine's patient argument
-    (``hcc_asp.batch``), so that its facts are built once.
+    (``hcc_asp.engine.batch``), so that its facts are built once.
     """
     head = list(tag)
 

@@ -16,33 +16,19 @@ dependent fact) gets the domain atom ``_batch_patient(P)``. The KB text stays as
 it; the rewrite is the only place that knows about batches.
 
 Each patient of a chunk gets a number as its patient argument (ids need not be unique in a
-cohort); its facts are the one-patient facts (``hcc_asp.facts``) with that number in front, added
+cohort); its facts are the one-patient facts (``engine.facts``) with that number in front, added
 through the backend as Symbols. The shown atoms of the one stable model are split back per patient,
 the patient argument dropped, and the documents are built by the very function the one-patient
-path uses (:func:`hcc_asp.recommend.recommend_document`), so the results are byte-identical.
+path uses (:func:`hcc_asp.recommend.recommend_document`, called by
+``hcc_asp.recommend_many``), so the results are byte-identical.
 
 Chunks bound the memory: a fresh Control per chunk of ``chunk_size`` patients; the parsed,
-rewritten KB is cached per process (a worker of a pool loads it once).
-
->>> from hcc_asp import recommend_many
->>> from hcc_asp.api import recommend
->>> from hcc_asp.patient import patient_from_data
->>> patients = [
-...     patient_from_data({"id": "fit", "ecog": 0, "prior_therapies": []}),
-...     patient_from_data({"id": "after-sorafenib", "ecog": 1, "prior_therapies": [
-...         {"regimen": "sorafenib", "outcome": "progression"}]}),
-... ]
->>> documents = list(recommend_many(patients, "asco-2024"))
->>> [(d["patient"], d["line"]) for d in documents]
-[('fit', 1), ('after-sorafenib', 2)]
->>> documents == [recommend(p, "asco-2024") for p in patients]
-True
+rewritten KB is kept on the KB value (a worker of a pool loads it once).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,24 +39,18 @@ import clingo
 from clingo import Function, Number, Symbol, ast
 from clingo.ast import ASTType, Sign
 
-from hcc_asp.engine import Answer, Context, KnowledgeBaseError, new_control, number_of
-from hcc_asp.facts import patient_facts
-from hcc_asp.program import add_to, guideline_statements
-from hcc_asp.recommend import (
-    InputConflictError,
-    input_conflict,
-    recommend_document,
-    resolve_guideline,
-)
-from hcc_asp.resources import load_failure
+from hcc_asp.engine.facts import patient_facts
+from hcc_asp.engine.ground import Answer, number_of
+from hcc_asp.knowledge import KnowledgeBase, KnowledgeBaseError
+from hcc_asp.knowledge.folders import load_failure
+from hcc_asp.knowledge.program import add_to, guideline_statements
+from hcc_asp.knowledge.solving import Context, new_control
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "BatchProgram",
     "answers_many",
     "batch_program",
-    "documents_many",
-    "recommend_many",
 ]
 
 #: Patients per Control: large enough to amortise grounding the KB, small enough to bound memory.
@@ -291,10 +271,14 @@ def _show_term(show: ast.AST, index: int, patient: bool) -> ast.AST:
     return ast.ShowTerm(loc, term, [literal])
 
 
-@lru_cache(maxsize=32)
-def batch_program(kb: Path | None, guideline_atoms: tuple[str, ...]) -> BatchProgram:
-    """The KB with only the named guidelines' files, rewritten for batches (cached per process)."""
-    return rewrite(guideline_statements(kb, tuple(sorted(guideline_atoms))))
+def batch_program(kb: KnowledgeBase, guideline_atoms: tuple[str, ...]) -> BatchProgram:
+    """The KB with only the named guidelines' files, rewritten for batches (kept on the KB)."""
+    key = ("batch_program", tuple(sorted(set(guideline_atoms))))
+    found = kb.memo.get(key)
+    if found is None:
+        kb.holds_ast()
+        found = kb.memo[key] = rewrite(guideline_statements(kb.program, key[1]))
+    return found
 
 
 #: Decoded shown symbols kept per process (about 30 MB at most; see ``_shown``).
@@ -376,9 +360,7 @@ class _ChunkOrder:
         return self._rank
 
 
-def solve_chunk(
-    patients: Sequence[Any], program: BatchProgram, kb: Path | None = None
-) -> list[Answer]:
+def solve_chunk(patients: Sequence[Any], program: BatchProgram, kb: KnowledgeBase) -> list[Answer]:
     """Ground and solve one chunk of patients in one Control; one Answer per patient, in order."""
     messages: list[str] = []
     ctl = new_control((), messages)
@@ -410,7 +392,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def answers_many(
     patients: Iterable[Any],
     guideline_atoms: Sequence[str],
-    kb: Path | None = None,
+    kb: KnowledgeBase,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> Iterator[Answer]:
     """One Answer per patient, in order, solving ``chunk_size`` patients per Control (lazily).
@@ -422,57 +404,3 @@ def answers_many(
     program = batch_program(kb, tuple(sorted(set(guideline_atoms))))
     for chunk in _chunks(patients, chunk_size):
         yield from solve_chunk(chunk, program, kb)
-
-
-def documents_many(
-    patients: Iterable[Any],
-    guidelines: Sequence[str],
-    kb: Path | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[dict[str, dict[str, Any]] | InputConflictError]:
-    """Per patient: its `recommend` document under each guideline (by public id), or its conflict.
-
-    A patient whose values the KB finds contradictory yields the :class:`InputConflictError`
-    (not raised: one bad record must not stop a cohort).
-    """
-    atoms = {public: resolve_guideline(public, kb) for public in guidelines}
-    patients_seen: deque[Any] = deque()
-
-    def remember(items: Iterable[Any]) -> Iterator[Any]:
-        for item in items:
-            patients_seen.append(item)
-            yield item
-
-    for answer in answers_many(remember(patients), list(atoms.values()), kb, chunk_size):
-        patient = patients_seen.popleft()
-        conflict = input_conflict(answer)
-        if conflict is not None:
-            yield conflict
-            continue
-        yield {
-            public: recommend_document(patient, answer, atom, kb) for public, atom in atoms.items()
-        }
-
-
-def recommend_many(
-    patients: Iterable[Any],
-    guideline: str | None = None,
-    kb: Path | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[dict[str, Any]]:
-    """The `recommend` document of each patient under one guideline, in order, byte-identical.
-
-    Many patients share one grounding (see the module docstring); ``chunk_size`` patients per
-    Control bound the memory, and the documents are produced lazily chunk by chunk. Like
-    `recommend`, a patient whose values contradict each other raises :class:`InputConflictError`
-    (`hcc_asp.cohort` collects those per record instead).
-    """
-    public = guideline
-    if public is None:
-        from hcc_asp.engine import default_guideline
-
-        public = default_guideline(kb)
-    for result in documents_many(patients, [public], kb, chunk_size):
-        if isinstance(result, InputConflictError):
-            raise result
-        yield result[public]

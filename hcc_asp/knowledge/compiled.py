@@ -1,22 +1,23 @@
-"""The loader: the KB as a program ready to ground, for one question, cached between processes.
+"""The KB as a program ready to ground, for one question: the compiled form kept between processes.
 
 Every one-patient question (`recommend`, `explain`, `compare`, what-ifs) loads the KB through
-``compiled(kb)``: the program text of each KB file, kept in the per-KB disk cache
-(``hcc_asp.cache``) so that a cold process neither parses the KB into Python AST objects nor
-grounds the files of guidelines it was not asked about. ``compiled(kb, explained=True)`` adds the
-explanation shadows (``hcc_asp.program``), the rule infos and the predicate docs.
+``kb.compiled()`` (:class:`hcc_asp.knowledge.KnowledgeBase`): the program text of each KB file,
+kept in the per-KB disk cache (``hcc_asp.knowledge.cache``) so that a cold process neither parses
+the KB into Python AST objects nor grounds the files of guidelines it was not asked about.
+``kb.compiled(explained=True)`` adds the explanation shadows (``hcc_asp.knowledge.program``), the
+rule infos and the predicate docs. This module holds the value and its cache encoding; the
+parser that builds it on a cache miss (``hcc_asp.knowledge.program``) imports this one, never the
+other way round.
 
-This module does not import ``clingo.ast``; the full parse (``hcc_asp.program.parse``) runs only
+This module does not import ``clingo.ast``; the full parse (``KnowledgeBase.program``) runs only
 on a cache miss, and for `check` and the batch engine, which transform the AST themselves.
 """
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import cached_property
 from typing import Any, NamedTuple
 
 FIRED = "_fired"
@@ -57,15 +58,15 @@ def is_fired(symbol: object) -> bool:
 class Compiled:
     """The KB as program text per file, ready for ``Control.add``: what a cold process loads.
 
-    Parsing the KB into Python AST objects costs far more than solving it, and a question about
-    one guideline needs neither the other guidelines' files nor the AST, only their text. The
-    text is the parsed statements printed back (``str`` of each AST node: comments dropped,
-    includes expanded), kept per KB file so that a guideline's question takes only its own file.
-    ``explained`` holds the same with the explanation shadows of ``hcc_asp.program``, except for
-    plain ground facts: they stay facts, and ``facts`` maps each (as text) to the rules that state
-    it, which halves what an explanation grounds. ``rules`` and ``docs`` are the words the
-    explanations need. Built from ``parse`` on a cache miss and kept in the disk cache
-    (``hcc_asp.cache``).
+    Parsing the KB into Python AST objects costs far more than solving it, and a question about one
+    guideline needs neither the other guidelines' files nor the AST, only their text. The text is
+    the parsed statements printed back (``str`` of each AST node: comments dropped, includes
+    expanded), kept per KB file so that a guideline's question takes only its own file.
+    ``explained`` holds the same with the explanation shadows of ``hcc_asp.knowledge.program``,
+    except for plain ground facts: they stay facts, and ``facts`` maps each (as text) to the rules
+    that state it, which halves what an explanation grounds. ``rules`` and ``docs`` are the words
+    the explanations need. Built from ``parse`` on a cache miss and kept in the disk cache
+    (``hcc_asp.knowledge.cache``).
     """
 
     files: tuple[str, ...]  # relative to the KB folder, in include order
@@ -75,7 +76,7 @@ class Compiled:
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     docs: dict[tuple[str, int], PredicateDoc] = field(default_factory=dict)
     facts: dict[str, list[str]] = field(default_factory=dict)  # ground fact -> rule ids
-    #: the plain text of only the rules the what-if search depends on (``hcc_asp.relevance``)
+    #: the plain text of only the rules the what-if search depends on (``knowledge.relevance``)
     whatif: dict[str, str] = field(default_factory=dict)
     _texts: dict[tuple[tuple[str, ...] | None, bool, bool], str] = field(
         default_factory=dict, repr=False, compare=False
@@ -144,63 +145,3 @@ def _decode(data: dict[str, Any]) -> Compiled:
         data["facts"],
         whatif,
     )
-
-
-@lru_cache(maxsize=8)
-def compiled(kb: Path | None = None, explained: bool = False) -> Compiled:
-    """The KB's program text (``explained``: with shadows, rule infos and docs), cached on disk.
-
-    The loader every one-patient question uses: ``Control.add("base", [], compiled(kb).text([g]))``
-    grounds exactly what ``add_to(ctl, program.only(program.statements, [g]))`` grounds. The
-    batch engine and `check`, which rewrite the AST, use ``hcc_asp.program.parse`` instead.
-    """
-    from hcc_asp import cache
-
-    return cache.cached(
-        kb,
-        "program-explained" if explained else "program",
-        lambda: _build(kb, explained),
-        _encode,
-        _decode,
-    )
-
-
-def _build(kb: Path | None, explained: bool) -> Compiled:
-    from hcc_asp.program import compile_program
-
-    return compile_program(kb, explained)
-
-
-#: Program texts seen once in this process, and the statements of those seen twice or more.
-_SEEN: set[str] = set()
-_PARSED: dict[str, list[Any]] = {}
-_MAX_PARSED = 32
-
-
-def add_text(control: Any, text: str) -> None:
-    """Add a program text to a clingo Control: parsed by clingo the first time, from AST after.
-
-    A one-shot process pays clingo's parser once (cheapest). A process that asks again (the
-    benchmark, a service, a batch) keeps the parsed statements and hands them to
-    ``ProgramBuilder``, which is about twice as fast as parsing the text again. Either way the
-    Control receives the same program.
-    """
-    statements = _PARSED.get(text)
-    if statements is None:
-        if text not in _SEEN:
-            _SEEN.add(text)
-            control.add("base", [], text)
-            return
-        from clingo import ast
-
-        statements = []
-        ast.parse_string(text, statements.append)
-        if len(_PARSED) < _MAX_PARSED:
-            if not _PARSED:  # free the ASTs before interpreter shutdown tears clingo down
-                atexit.register(_PARSED.clear)
-            _PARSED[text] = statements
-    from clingo import ast
-
-    with ast.ProgramBuilder(control) as builder:
-        for statement in statements:
-            builder.add(statement)

@@ -24,9 +24,16 @@ from clingo import ast
 from clingo.ast import ASTType, Sign
 from clingo.symbol import String, parse_term
 
-from hcc_asp.loader import FIRED, Compiled, PredicateDoc, RuleInfo, fired_name, is_fired
-from hcc_asp.relevance import relevant, signatures
-from hcc_asp.resources import ROOT_FILE, kb_dir, queries_dir
+from hcc_asp.knowledge.compiled import (
+    FIRED,
+    Compiled,
+    PredicateDoc,
+    RuleInfo,
+    fired_name,
+    is_fired,
+)
+from hcc_asp.knowledge.folders import ROOT_FILE, queries_dir
+from hcc_asp.knowledge.relevance import relevant, signatures
 
 __all__ = [
     "FIRED",
@@ -211,10 +218,11 @@ def projection_rule(shadow: ast.AST) -> ast.AST:
     return ast.Rule(loc, head, body)
 
 
-@lru_cache(maxsize=8)
-def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
-    """Parse the KB (root file and its includes) once: statements, shadows, infos, docs."""
-    root = kb_dir(kb)
+def parse(root: Path) -> Program:
+    """Parse the KB folder (root file and its includes): statements, shadows, infos, docs.
+
+    Called once per KB value (``KnowledgeBase.program``), which keeps the result.
+    """
     program = Program()
     comments: dict[tuple[str, int], str] = {}
     rules: list[tuple[ast.AST, str, int]] = []
@@ -239,7 +247,7 @@ def parse(kb: Path | None = None, extra: tuple[Path, ...] = ()) -> Program:
             if declared is not None:
                 program.guideline_files[declared] = begin.filename
 
-    ast.parse_files([str(root / ROOT_FILE), *map(str, extra)], collect)
+    ast.parse_files([str(root / ROOT_FILE)], collect)
     ordinals: dict[tuple[str, str, int], int] = {}
     for rule, filename, line in rules:
         head = _head_term(rule)
@@ -289,13 +297,12 @@ def _without_other_guidelines(
     return [s for s in statements if s.location.begin.filename not in drop]
 
 
-def guideline_statements(kb: Path | None, guidelines: tuple[str, ...]) -> list[ast.AST]:
+def guideline_statements(program: Program, guidelines: tuple[str, ...]) -> list[ast.AST]:
     """The KB's statements (AST) without the files of the guidelines not named.
 
     For callers that transform the AST (the batch engine); a plain one-patient solve loads
-    ``compiled(kb).text(guidelines)`` instead, which needs no AST at all.
+    ``kb.compiled().text(guidelines)`` instead, which needs no AST at all.
     """
-    program = parse(kb)
     return program.only(program.statements, guidelines)
 
 
@@ -414,7 +421,7 @@ def threshold_rules(program: Program) -> list[ast.AST]:
     return out
 
 
-# the compiled form (hcc_asp.loader) is built from the parsed program -------------------------
+# the compiled form (knowledge.compiled) is built from the parsed program ----------------------
 
 
 def _texts_by_file(statements: Iterable[ast.AST], root: Path) -> dict[str, str]:
@@ -487,10 +494,8 @@ def _whatif_predicates() -> set[tuple[str, int]]:
     return found
 
 
-def compile_program(kb: Path | None, explained: bool) -> Compiled:
+def compile_program(program: Program, root: Path, explained: bool) -> Compiled:
     """Build the compiled form from a full parse (a cache miss: the only time the AST is built)."""
-    root = kb_dir(kb)
-    program = parse(kb)
     plain = _texts_by_file(program.statements, root)
     files = tuple(plain)
     guideline_files = {g: _relative(f, root) for g, f in program.guideline_files.items()}
