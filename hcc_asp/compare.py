@@ -16,13 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from clingo import Function
-
 from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.recommend import (
     FORMAT,
     derived_values,
-    not_encoded_of,
     notes_of,
     public_guideline,
     regimen_entries,
@@ -139,13 +136,14 @@ def compare(
     current = [c for c in counted if c not in successor]
     atom = {public: cat.guideline_atom[public] for public in columns}
     # One solve for every shown guideline (and only those).
-    answer = solve_patient(patient, kb, guidelines=sorted(atom.values()))
-    notes = {public: notes_of(answer, atom[public], cat) for public in columns}
+    decoded = solve_patient(patient, kb, guidelines=sorted(atom.values()))
+    answers = {public: decoded.guideline(atom[public]) for public in columns}
+    notes = {public: notes_of(answers[public], atom[public], cat) for public in columns}
     per_guideline = {
-        public: {e["regimen"]: e for e in regimen_entries(answer, atom[public], kb)}
+        public: {e["regimen"]: e for e in regimen_entries(decoded, atom[public], kb)}
         for public in columns
     }
-    outside = {public: not_encoded_of(answer, Function(atom[public])) for public in columns}
+    outside = {public: answers[public].not_encoded for public in columns}
     mentioned = {r for entries in per_guideline.values() for r in entries}
     rows = []
     for regimen in (r.id for r in kb.regimens if r.id in mentioned):
@@ -183,9 +181,9 @@ def compare(
         "guidelines": columns,
         "current": current,
         "drafts": drafts,
-        "derived": derived_values(answer),
+        "derived": derived_values(decoded),
         # the patient's line of therapy (the same under every guideline; additive)
-        "line": _line(answer),
+        "line": decoded.line,
         "regimens": rows,
         "notes": {public: notes[public] for public in columns if notes[public]},
     }
@@ -193,9 +191,3 @@ def compare(
     if sources:  # a patient from a health record: where each value came from (additive)
         document["sources"] = {key: sources[key].as_json() for key in sorted(sources)}
     return document
-
-
-def _line(answer: Any) -> int | None:
-    """The patient's line of therapy from the answer (None when unknown)."""
-    lines = answer.get("line", 1)
-    return int(lines[0].arguments[0].number) if len(lines) == 1 else None

@@ -28,6 +28,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number, String, Symbol
 
+from hcc_asp.engine.decode import condition, decode
 from hcc_asp.engine.facts import (
     patient_data,
     patient_facts,
@@ -35,7 +36,7 @@ from hcc_asp.engine.facts import (
     unscaled,
     value_symbol,
 )
-from hcc_asp.engine.ground import ground_and_solve
+from hcc_asp.engine.ground import Answer, ground_and_solve, key_text
 from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.knowledge.compiled import FIRED, Compiled, fired_name
 from hcc_asp.knowledge.folders import queries_dir
@@ -43,13 +44,10 @@ from hcc_asp.knowledge.solving import Context, add_facts, add_text, new_control
 from hcc_asp.knowledge.vocabulary import did_you_mean
 from hcc_asp.preference import CHOICE, order_of
 from hcc_asp.recommend import (
-    Answer,
     InputConflictError,
     child_pugh_components,
-    condition_label,
     derived_values,
     draft_notes,
-    key_text,
     recommend,
     resolve_guideline,
 )
@@ -155,7 +153,7 @@ class Explainer:
         if term.type == clingo.SymbolType.Number:
             return str(term.number)
         if term in self.catalogue.condition_label:
-            return condition_label(self.catalogue, term)
+            return condition(self.catalogue, term).label
         if term.type == clingo.SymbolType.Function and not term.arguments:
             if term.name in self.guideline_atoms:
                 return str(self.catalogue.guidelines[term.name]["id"])
@@ -512,11 +510,10 @@ def _outcome_node(explainer: Explainer, outcome: Symbol) -> dict[str, Any]:
 
 def _derived(explainer: Explainer, patient: Any) -> dict[str, Any]:
     """The patient's derived scores, as in `recommend` (an additive key for the reports)."""
-    answer = explainer.answer
-    derived = derived_values(answer)
-    derived["child_pugh_components"] = child_pugh_components(answer, patient)
-    lines = answer.get("line", 1)
-    derived["line"] = lines[0].arguments[0].number if len(lines) == 1 else None
+    decoded = decode(explainer.answer, explainer.kb)
+    derived = derived_values(decoded)
+    derived["child_pugh_components"] = child_pugh_components(decoded, patient)
+    derived["line"] = decoded.line
     return derived
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import clingo
-
-from hcc_asp.engine.ground import Answer, key_text
-
 if TYPE_CHECKING:
+    from hcc_asp.engine.decode import PreferenceAnswer
     from hcc_asp.knowledge.catalogue import Catalogue
 
 #: The two drugs the question is about, in the order used for ties.
@@ -48,51 +45,38 @@ def _factor(cat: Catalogue, code: str) -> dict[str, Any]:
     return entry
 
 
-def preference(answer: Answer, guideline_atom: str, cat: Catalogue) -> dict[str, Any] | None:
-    """Return the `preference` block of `recommend`, or None when the question does not arise."""
-    g = clingo.Function(guideline_atom)
-    if clingo.Function("tki_choice", [g]) not in set(answer.get("tki_choice", 1)):
+def preference(
+    answer: PreferenceAnswer | None, doses: list[tuple[str, str]], cat: Catalogue
+) -> dict[str, Any] | None:
+    """Return the `preference` block of `recommend`, or None when the question does not arise.
+
+    ``answer`` is the guideline's decoded preference atoms (``engine.decode``), ``doses`` every
+    (regimen, dose code) of the answer.
+    """
+    if answer is None:
         return None
-
-    def mine(name: str, arity: int) -> list[clingo.Symbol]:
-        return [a for a in answer.get(name, arity) if a.arguments[0] == g]
-
-    first = [a.arguments[1].name for a in mine("preferred_first", 2)]
-    order = order_of(first)
+    order = order_of(answer.first)
     holding = sorted(
-        (_factor(cat, a.arguments[1].name) for a in mine("factor_holds", 3)),
+        (_factor(cat, code) for code in answer.holding),
         key=lambda f: (KINDS.index(f["kind"]) if f["kind"] in KINDS else 9, f["code"]),
     )
-    missing: dict[str, list[str]] = {}
-    for atom in mine("factor_missing", 3):
-        missing.setdefault(atom.arguments[1].name, []).append(key_text(atom.arguments[2]))
     unassessed = [
-        {
-            **_factor(cat, a.arguments[1].name),
-            "missing": sorted(missing.get(a.arguments[1].name, [])),
-        }
-        for a in mine("factor_unassessed", 3)
+        {**_factor(cat, code), "missing": sorted(answer.missing.get(code, []))}
+        for code in answer.unassessed
     ]
     tally = {
-        a.arguments[1].name: {
-            "evidence_gaps": a.arguments[2].number,
-            "considerations": a.arguments[3].number,
-        }
-        for a in mine("preference_tally", 4)
+        regimen: {"evidence_gaps": gaps, "considerations": considerations}
+        for regimen, (gaps, considerations) in answer.tally.items()
     }
     dosing = [
-        {
-            "regimen": a.arguments[0].name,
-            "code": a.arguments[1].name,
-            "text": cat.dose_text.get(a.arguments[1].name, a.arguments[1].name),
-        }
-        for a in answer.get("dose", 2)
-        if a.arguments[0].name in CHOICE
+        {"regimen": regimen, "code": code, "text": cat.dose_text.get(code, code)}
+        for regimen, code in doses
+        if regimen in CHOICE
     ]
     return {
         "between": list(CHOICE),
         "order": order,
-        "tie": not first,
+        "tie": not answer.first,
         "rule": RULE,
         "tally": {r: tally[r] for r in sorted(tally)},
         "factors": holding,

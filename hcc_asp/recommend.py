@@ -1,29 +1,27 @@
 """`recommend`: every regimen a guideline mentions, with its status for one patient.
 
 The KB decides every status, reason, missing key and action (``kb/decision.lp``); this module
-only gathers the shown atoms of one solve and words them with the KB's own texts.
+only words the decoded answer (``hcc_asp.engine.decode``: typed records, no clingo Symbol) with
+the KB's own texts.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import clingo
-from clingo import Symbol
-
-from hcc_asp.engine.facts import patient_data, patient_facts, plain_value
-from hcc_asp.engine.ground import (
-    Answer,
-    arguments_of,
-    ground_and_solve,
-    key_text,
-    name_of,
-    string_of,
+from hcc_asp.engine.decode import (
+    STATUS_ORDER,
+    Action,
+    Condition,
+    Decoded,
+    GuidelineAnswer,
+    Unmet,
+    decode,
 )
+from hcc_asp.engine.facts import patient_data
+from hcc_asp.engine.ground import solve_shown
 from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.preference import preference
 
@@ -32,8 +30,13 @@ if TYPE_CHECKING:
 
 #: Output format version of the JSON documents (spec/cli.md).
 FORMAT = 1
-#: Order of statuses in listings: what can be given first.
-STATUS_ORDER = ("recommended", "conditional", "not_recommended", "contraindicated")
+__all__ = [
+    "STATUS_ORDER",
+    "public_guideline",
+    "recommend",
+    "recommend_document",
+    "resolve_guideline",
+]
 
 
 class UnknownGuidelineError(ValueError):
@@ -47,20 +50,6 @@ class InputConflictError(ValueError):
         """Keep one line per problem."""
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-def condition_code(cat: Catalogue, condition: Symbol) -> str:
-    """Return the KB's code for a condition, or a code made from the term when it has none."""
-    if condition in cat.condition_code:
-        return cat.condition_code[condition]
-    text = str(condition)
-    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_").lower()
-
-
-def condition_label(cat: Catalogue, condition: Symbol) -> str:
-    """Return the KB's words for a condition (the term itself when it has no label)."""
-    label = cat.condition_label.get(condition)
-    return label if label is not None else str(condition)
 
 
 def public_guideline(guideline: str, kb: KnowledgeBase) -> str:
@@ -109,57 +98,44 @@ def solve_patient(
     kb: KnowledgeBase,
     programs: Sequence[Path] = (),
     guidelines: Sequence[str] | None = None,
-) -> Answer:
-    """Solve the KB for one patient; raise InputConflictError when the KB finds a contradiction.
+) -> Decoded:
+    """Solve the KB for one patient and decode the answer; raise InputConflictError on a conflict.
 
     ``guidelines`` (atoms) grounds only those guideline files; None grounds every guideline.
     """
-    text = kb.compiled().text(guidelines)
-    atoms, _ = ground_and_solve(
-        kb, patient_facts(patient, kb), programs, text=text, shown=not programs
-    )
-    answer = Answer(atoms)
-    conflict = input_conflict(answer, kb)
+    decoded = decode(solve_shown(patient, kb, programs, guidelines), kb)
+    conflict = input_conflict(decoded)
     if conflict is not None:
         raise conflict
-    return answer
+    return decoded
 
 
 #: How ``input_conflict/3`` bounds on the Child-Pugh score read (kb/derivations.lp).
 _SCORE_BOUNDS = {"at_least": "at least", "at_most": "at most"}
 
 
-def input_conflict(answer: Answer, kb: KnowledgeBase) -> InputConflictError | None:
+def input_conflict(decoded: Decoded) -> InputConflictError | None:
     """The contradictions the KB found in one patient's own values, or None.
 
     One line per given key and value, naming what contradicts it: a value derived from the other
     data, a bound on the Child-Pugh score from its known components, or every
     ``contradicts(Key, Value)`` term for that key (a given BCLC stage the other values rule out).
     """
-    conflicts = answer.get("input_conflict", 3)
-    if not conflicts:
+    if not decoded.conflicts:
         return None
     lines: dict[tuple[str, str], list[str]] = {}
-    for c in conflicts:
-        key, given, derived = c.arguments
-        head = (key.string, _value_text(given))
-        if derived.match("contradicts", 2):
-            name, value = derived.arguments
-            lines.setdefault(head, []).append(
-                f"{name.string} {_contradicting(name.string, value, kb)}"
-            )
-        elif (
-            derived.type == clingo.SymbolType.Function
-            and derived.name in _SCORE_BOUNDS
-            and len(derived.arguments) == 1
-        ):
-            bound = f"{_SCORE_BOUNDS[derived.name]} {derived.arguments[0]}"
+    for c in decoded.conflicts:
+        head = (c.key, c.given)
+        if c.kind == "contradicts":
+            lines.setdefault(head, []).append(f"{c.what} {c.value}")
+        elif c.kind in _SCORE_BOUNDS:
+            bound = f"{_SCORE_BOUNDS[c.kind]} {c.what}"
             lines[head] = [
                 "disagrees with the Child-Pugh components given (labs, liver.ascites, "
                 f"liver.encephalopathy), which give a score of {bound}"
             ]
         else:
-            lines[head] = [f"disagrees with {_value_text(derived)} derived from the other values"]
+            lines[head] = [f"disagrees with {c.what} derived from the other values"]
     problems = []
     for (key_name, given_text), parts in lines.items():
         if parts[0].startswith("disagrees"):
@@ -170,45 +146,11 @@ def input_conflict(answer: Answer, kb: KnowledgeBase) -> InputConflictError | No
     return InputConflictError(problems)
 
 
-def _contradicting(key: str, value: Symbol, kb: KnowledgeBase) -> str:
-    """A value of ``contradicts(Key, Value)`` as the patient file writes it."""
-    if value.type == clingo.SymbolType.Number:
-        return str(plain_value(key, value, kb))  # unscaled by the key's own resolution
-    return _value_text(value) if value.type == clingo.SymbolType.Function else str(value)
-
-
-def _value_text(symbol: Symbol) -> str:
-    if symbol.type == clingo.SymbolType.Function and not symbol.arguments:
-        return symbol.name.upper() if len(symbol.name) == 1 else symbol.name
-    return str(symbol)
-
-
-def derived_values(answer: Answer) -> dict[str, Any]:
-    """Return the derived scores of the contract: Child-Pugh, ALBI, BCLC (None when unknown)."""
-
-    def one(name: str) -> Symbol | None:
-        atoms = answer.get(name, 1)
-        return atoms[0].arguments[0] if len(atoms) == 1 else None
-
-    score, klass = one("child_pugh_score"), one("child_pugh_class")
-    albi, grade = one("albi_score"), one("albi_grade")
-    stage = one("bclc_stage")
+def derived_values(decoded: Decoded) -> dict[str, Any]:
+    """The derived scores of the contract: Child-Pugh, ALBI, BCLC (None when unknown); a copy."""
     return {
-        "child_pugh": {
-            "score": score.number if score is not None else None,
-            "class": klass.name.upper() if klass is not None else None,
-        },
-        "albi": {
-            "score": round(albi.number / 1000, 2) if albi is not None else None,
-            "grade": grade.number if grade is not None else None,
-        },
-        "bclc_stage": (
-            None
-            if stage is None
-            else str(stage.number)
-            if stage.type == clingo.SymbolType.Number
-            else stage.name.upper()
-        ),
+        key: dict(value) if isinstance(value, dict) else value
+        for key, value in decoded.derived.items()
     }
 
 
@@ -222,15 +164,13 @@ CHILD_PUGH_KEYS = {
 }
 
 
-def child_pugh_components(answer: Answer, patient: Any) -> dict[str, dict[str, Any]]:
+def child_pugh_components(decoded: Decoded, patient: Any) -> dict[str, dict[str, Any]]:
     """Each Child-Pugh component: the patient's value (key as given) and the KB's points.
 
     An extension of ``derived`` (additive key ``child_pugh_components``) so that a report shows
     the score's parts.
     """
-    points = {
-        a.arguments[0].name: a.arguments[1].number for a in answer.get("child_pugh_points", 2)
-    }
+    points = decoded.child_pugh_points
     data = patient_data(patient)
     out: dict[str, dict[str, Any]] = {}
     for component, keys in CHILD_PUGH_KEYS.items():
@@ -243,32 +183,6 @@ def child_pugh_components(answer: Answer, patient: Any) -> dict[str, dict[str, A
                 break
         out[component] = part
     return out
-
-
-def statuses_of(answer: Answer, guideline: Symbol) -> dict[str, list[str]]:
-    """Every status the KB gives each regimen under the guideline, most cautious last.
-
-    One per regimen in a consistent KB; more is a conflict that `hcc-asp check` reports.
-    """
-    found: dict[str, list[str]] = defaultdict(list)
-    for atom in answer.get("status", 3):
-        arguments = arguments_of(atom)
-        if arguments[0] == guideline:
-            found[name_of(arguments[1])].append(name_of(arguments[2]))
-    return {regimen: sorted(s, key=STATUS_ORDER.index) for regimen, s in found.items()}
-
-
-def not_encoded_of(answer: Answer, guideline: Symbol) -> set[str]:
-    """The regimens whose statements the edition does not encode for this patient (kb/scope.lp).
-
-    Only for regimens it does not offer (or never mentions): a "not offered" there is not the
-    guideline's verdict.
-    """
-    return {
-        atom.arguments[1].name
-        for atom in answer.get("not_encoded", 2)
-        if atom.arguments[0] == guideline
-    }
 
 
 def _evidence(rec: dict[str, Any]) -> dict[str, str]:
@@ -297,19 +211,20 @@ def _ordinal(n: int) -> str:
     return _ORDINALS.get(n, f"{n}th")
 
 
-def _line_span(condition: Symbol) -> tuple[int, float, str]:
+def _line_span(condition: Condition) -> tuple[int, float, str]:
     """The lines a line condition allows (lowest, highest) and its words."""
-    n = condition.arguments[0].number
-    if condition.name == "line_at_least":
+    assert condition.line is not None, condition  # a condition of kind "line" names its line
+    name, n = condition.line
+    if name == "line_at_least":
         return n, float("inf"), f"{_ordinal(n)} line or later"
-    if condition.name == "line_at_most":
+    if name == "line_at_most":
         return 1, n, f"up to {_ordinal(n)} line"
     return n, n, f"{_ordinal(n)} line"
 
 
-def _kind_rank(cat: Catalogue, condition: Symbol) -> int:
+def _kind_rank(condition: Condition) -> int:
     """Where a condition's kind comes in KIND_ORDER (a condition without a kind: population)."""
-    return KIND_ORDER.index(cat.condition_kind.get(condition, "population"))
+    return KIND_ORDER.index(condition.kind or "population")
 
 
 def other_lines_reason(
@@ -317,7 +232,7 @@ def other_lines_reason(
     guideline_atom: str,
     regimen: str,
     patient_line: int | None,
-    line_conditions: dict[str, Symbol],
+    line_conditions: dict[str, Condition],
 ) -> str | None:
     """The main reason when every recommendation of the regimen is for another line (issue 9).
 
@@ -355,33 +270,18 @@ def other_lines_reason(
     )
 
 
-def regimen_entries(answer: Answer, guideline_atom: str, kb: KnowledgeBase) -> list[dict[str, Any]]:
+def regimen_entries(
+    decoded: Decoded, guideline_atom: str, kb: KnowledgeBase
+) -> list[dict[str, Any]]:
     """Return one entry per regimen the guideline mentions, in listing order."""
     cat = kb.catalogue
-    g = clingo.Function(guideline_atom)
-
-    def of(name: str, arity: int) -> dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]]:
-        """The guideline's atoms of name/arity by regimen, each with its arguments (read once)."""
-        table: dict[str, list[tuple[Symbol, tuple[Symbol, ...]]]] = defaultdict(list)
-        for atom in answer.get(name, arity):
-            guideline, regimen, arguments = _per_regimen(atom)
-            if guideline == guideline_atom:
-                table[regimen].append((atom, arguments))
-        return table
-
-    # Two statuses for one regimen is a KB conflict (`hcc-asp check`): keep the most cautious.
-    statuses = {regimen: found[-1] for regimen, found in statuses_of(answer, g).items()}
-    selected = {r: string_of(found[0][1][2]) for r, found in of("selected_rec", 3).items()}
-    reasons, contra = of("reason", 4), of("contraindication_reason", 3)
-    missing, actions = of("missing_key", 3), of("action", 3)
-    cautions, unassessed = of("caution_for", 3), of("caution_unassessed", 3)
-    lines = answer.get("line", 1)
-    patient_line = lines[0].arguments[0].number if len(lines) == 1 else None
-    outside = not_encoded_of(answer, g)
-
+    answer = decoded.guideline(guideline_atom)
+    patient_line = decoded.line
     entries = []
-    for regimen, status in statuses.items():
-        rec_id = selected.get(regimen, "")
+    for regimen, found in answer.regimens.items():
+        # Two statuses for one regimen is a KB conflict (`hcc-asp check`): the most cautious.
+        status = found.status
+        rec_id = found.recommendation
         rec = cat.recs.get((guideline_atom, rec_id), {})
         parts = ("rec_parts", guideline_atom, rec_id, regimen)
         if parts not in cat.memo:  # the same for every patient: built once per catalogue
@@ -392,35 +292,32 @@ def regimen_entries(answer: Answer, guideline_atom: str, kb: KnowledgeBase) -> l
             "status": status,
             # Extension (README): whether the edition's statements for the patient's situation
             # are encoded; "not_encoded" means its "not offered" is not the guideline's verdict.
-            "coverage": "not_encoded" if regimen in outside else "encoded",
+            "coverage": "not_encoded" if regimen in answer.not_encoded else "encoded",
             "recommendation": rec_id,
             "evidence": dict(evidence),
             "sources": list(sources),
-            "reasons": [],
-            "missing": sorted({key_text(args[2]) for _, args in missing.get(regimen, [])}),
-            "actions": [action_entry(cat, args[2]) for _, args in actions.get(regimen, [])],
-            "cautions": [],
-        }
-        for _, args in contra.get(regimen, []):
-            code = name_of(args[2])
-            entry["reasons"].append(
+            "reasons": [
                 {
                     "code": code,
                     "text": str(cat.safety.get(code, {}).get("text", code)),
                     "kind": "contraindication",
                 }
-            )
-        line_conditions: dict[str, Symbol] = {}
-        # The group is sorted (Answer.get): its order is the atoms' order. The selected rec's
-        # reasons come first, each rec's by condition kind (line, population, alternative), then
-        # in that order (a stable sort).
-        unmet = [_unmet_reason(cat, guideline_atom, atom) for atom, _ in reasons.get(regimen, [])]
-        for rec_label, condition, reason, line_condition, _ in sorted(
-            unmet, key=lambda item: (item[0] != rec_id, item[0], item[4])
+                for code in found.contraindications
+            ],
+            "missing": sorted(set(found.missing)),
+            "actions": [action_entry(cat, action) for action in found.actions],
+            "cautions": [],
+        }
+        line_conditions: dict[str, Condition] = {}
+        # The reasons come in the atoms' order. The selected rec's reasons come first, each rec's
+        # by condition kind (line, population, alternative), then in that order (a stable sort).
+        for unmet in sorted(
+            found.unmet,
+            key=lambda u: (u.recommendation != rec_id, u.recommendation, _kind_rank(u.condition)),
         ):
-            if line_condition:
-                line_conditions[rec_label] = condition
-            entry["reasons"].append(dict(reason))
+            if unmet.condition.kind == "line" and not unmet.excluded:
+                line_conditions[unmet.recommendation] = unmet.condition
+            entry["reasons"].append(dict(_unmet_reason(cat, unmet)))
         if status == "not_recommended":
             words = ("other_lines", guideline_atom, regimen, patient_line, *line_conditions.items())
             if words not in cat.memo:  # the same for every patient with these conditions
@@ -433,13 +330,12 @@ def regimen_entries(answer: Answer, guideline_atom: str, kb: KnowledgeBase) -> l
                     0,
                     {"code": "line_of_therapy", "text": other_lines, "recommendation": rec_id},
                 )
-        for _, args in cautions.get(regimen, []):
-            code = name_of(args[2])
+        for code in found.cautions:
             text = cat.safety.get(code, {}).get("text") or cat.qualifying_text.get(code, code)
             entry["cautions"].append({"code": code, "text": str(text)})
         entry["cautions_unassessed"] = [
             {"code": code, "text": str(cat.safety.get(code, {}).get("text", ""))}
-            for code in (name_of(args[2]) for _, args in unassessed.get(regimen, []))
+            for code in found.cautions_unassessed
         ]
         unconfirmed = rec.get("unconfirmed", {})
         if unconfirmed:
@@ -451,7 +347,7 @@ def regimen_entries(answer: Answer, guideline_atom: str, kb: KnowledgeBase) -> l
     return entries
 
 
-def action_entry(cat: Catalogue, action: Symbol) -> dict[str, str]:
+def action_entry(cat: Catalogue, action: Action) -> dict[str, str]:
     """Word one action of a conditional regimen with the KB's text.
 
     Most actions are constants with their ``action_text/2``. A time-limited contraindication
@@ -459,22 +355,21 @@ def action_entry(cat: Catalogue, action: Symbol) -> dict[str, str]:
     for it, filled with the statement's own text and the window's numbers the KB computed: the
     regimen waits, it is not contraindicated (issue 22, point 3).
     """
-    code = name_of(action)
+    code = action.code
     template = cat.action_text.get(code, code)
-    if code != "start_after_window":
+    if action.window is None:
         return {"code": code, "text": template}
-    ident, key, window, left, scale = arguments_of(action)
-    statement = name_of(ident)
-    remaining = left.number / scale.number
-    if string_of(key).endswith("_days_ago"):
+    statement, key, window, left, scale = action.window
+    remaining = left / scale
+    if key.endswith("_days_ago"):
         days = int(remaining) + 1
         when = (
-            f"on or after day {window.number + 1} after it ({days} day{'s' * (days != 1)} "
+            f"on or after day {window + 1} after it ({days} day{'s' * (days != 1)} "
             "from the date of the patient file's data)"
         )
     else:
         when = (
-            f"once more than {window.number} months have passed since it (more than "
+            f"once more than {window} months have passed since it (more than "
             f"{remaining:g} month{'s' * (remaining != 1)} from the date of the patient file's data)"
         )
     safety = str(cat.safety.get(statement, {}).get("text", statement))
@@ -482,48 +377,26 @@ def action_entry(cat: Catalogue, action: Symbol) -> dict[str, str]:
     return {"code": code, "text": text, "statement": statement}
 
 
-@lru_cache(maxsize=1 << 15)
-def _per_regimen(atom: Symbol) -> tuple[str, str, tuple[Symbol, ...]]:
-    """``name(Guideline, Regimen, ...)`` as its guideline's text, regimen name and arguments.
+def _unmet_reason(cat: Catalogue, unmet: Unmet) -> dict[str, str]:
+    """The reason entry of one unmet condition (the same for every patient; the caller copies it).
 
-    Read once per process for each distinct atom (see ``hcc_asp.engine.ground.arguments_of``). The
-    guideline's text equals a guideline atom's name exactly when the term is that constant.
+    Built once per catalogue and record: the KB's words for this condition failing when it has
+    them (kb/labels.lp ``unmet/1``), else the condition's label in a plain sentence.
     """
-    arguments = arguments_of(atom)
-    return str(arguments[0]), name_of(arguments[1]), arguments
-
-
-def _unmet_reason(
-    cat: Catalogue, guideline_atom: str, atom: Symbol
-) -> tuple[str, Symbol, dict[str, str], bool, int]:
-    """A ``reason(G, Regimen, Rec, Condition)`` atom, read once per catalogue.
-
-    Its rec, its condition, the reason entry (the same for every patient; the caller copies it),
-    whether the condition is an unmet line condition (not an exclusion) and where its kind comes
-    in KIND_ORDER.
-    """
-    key = ("unmet_reason", atom)
-    memo = cat.memo.get(key)
-    if memo is None:
-        arguments = arguments_of(atom)
-        rec_label, condition = string_of(arguments[2]), arguments[3]
-        excluded = condition in cat.recs.get((guideline_atom, rec_label), {}).get("excludes", [])
-        label = condition_label(cat, condition)
-        # The KB's words for this condition failing, when it has them (kb/labels.lp unmet/1).
-        unmet = cat.condition_label.get(clingo.Function("unmet", [condition]))
-        reason = {
-            "code": condition_code(cat, condition),
-            "text": unmet.replace("{rec}", rec_label)
-            if unmet
-            else f"Rec {rec_label} does not apply with {label}."
-            if excluded
-            else f"Rec {rec_label} requires {label}: not met.",
+    key = ("unmet_reason", unmet)
+    reason = cat.memo.get(key)
+    if reason is None:
+        rec_label, condition = unmet.recommendation, unmet.condition
+        reason = cat.memo[key] = {
+            "code": condition.code,
+            "text": condition.unmet.replace("{rec}", rec_label)
+            if condition.unmet
+            else f"Rec {rec_label} does not apply with {condition.label}."
+            if unmet.excluded
+            else f"Rec {rec_label} requires {condition.label}: not met.",
             "recommendation": rec_label,
         }
-        line_condition = cat.condition_kind.get(condition) == "line" and not excluded
-        kind = _kind_rank(cat, condition)
-        memo = cat.memo[key] = (rec_label, condition, reason, line_condition, kind)
-    return memo
+    return reason
 
 
 def draft_notes(cat: Catalogue, guideline_atom: str) -> list[dict[str, str]]:
@@ -540,15 +413,10 @@ def draft_notes(cat: Catalogue, guideline_atom: str) -> list[dict[str, str]]:
     ]
 
 
-def notes_of(answer: Answer, guideline_atom: str, cat: Catalogue) -> list[dict[str, str]]:
+def notes_of(answer: GuidelineAnswer, guideline_atom: str, cat: Catalogue) -> list[dict[str, str]]:
     """The guideline's patient-level notes, each with the KB's words (a draft's note first)."""
     return draft_notes(cat, guideline_atom) + [
-        {
-            "code": a.arguments[1].name,
-            "text": cat.note_text.get(a.arguments[1].name, a.arguments[1].name),
-        }
-        for a in answer.get("note", 2)
-        if a.arguments[0].name == guideline_atom
+        {"code": code, "text": cat.note_text.get(code, code)} for code in answer.notes
     ]
 
 
@@ -561,43 +429,43 @@ def recommend(
     """
     kb = or_shipped(kb)
     guideline_atom = resolve_guideline(guideline, kb)
-    answer = solve_patient(patient, kb, guidelines=[guideline_atom])
-    return recommend_document(patient, answer, guideline_atom, kb)
+    decoded = solve_patient(patient, kb, guidelines=[guideline_atom])
+    return recommend_document(patient, decoded, guideline_atom, kb)
 
 
 def recommend_document(
-    patient: Any, answer: Answer, guideline_atom: str, kb: KnowledgeBase
+    patient: Any, decoded: Decoded, guideline_atom: str, kb: KnowledgeBase
 ) -> dict[str, Any]:
-    """Build the `recommend` document from one patient's answer (the one- and many-patient paths).
+    """Build the `recommend` document from one patient's decoded answer (one- and many-patient).
 
-    Both `recommend` and the batch engine (``hcc_asp.recommend_many``) call this with the same
-    shown atoms, which is what makes their documents byte-identical.
+    Both `recommend` and the batch engine (``hcc_asp.recommend_many``) call this with the records
+    of the same shown atoms, which is what makes their documents byte-identical.
     """
     cat = kb.catalogue
-    lines = answer.get("line", 1)
-    g = clingo.Function(guideline_atom)
+    answer = decoded.guideline(guideline_atom)
     notes = notes_of(answer, guideline_atom, cat)
-    for regimen, found in sorted(statuses_of(answer, g).items()):
-        if len(found) > 1:
+    for regimen, found in sorted(answer.regimens.items()):
+        if len(found.statuses) > 1:
             notes.append(
                 {
                     "code": "kb_conflict",
                     "text": f"The knowledge base gives {regimen} several statuses "
-                    f"({', '.join(found)}); the most cautious is shown. Run `hcc-asp check`.",
+                    f"({', '.join(found.statuses)}); the most cautious is shown. "
+                    "Run `hcc-asp check`.",
                 }
             )
-    derived = derived_values(answer)
-    derived["child_pugh_components"] = child_pugh_components(answer, patient)
+    derived = derived_values(decoded)
+    derived["child_pugh_components"] = child_pugh_components(decoded, patient)
     document: dict[str, Any] = {
         "format": FORMAT,
         "patient": patient.id,
         "guideline": cat.guidelines[guideline_atom]["id"],
-        "line": lines[0].arguments[0].number if len(lines) == 1 else None,
+        "line": decoded.line,
         "derived": derived,
-        "regimens": regimen_entries(answer, guideline_atom, kb),
+        "regimens": regimen_entries(decoded, guideline_atom, kb),
         "notes": notes,
         # Extension of the contract: the lenvatinib-vs-sorafenib ordering (README, "Preference").
-        "preference": preference(answer, guideline_atom, cat),
+        "preference": preference(answer.preference, decoded.doses, cat),
     }
     sources = patient.sources() if hasattr(patient, "sources") else {}
     if sources:  # a patient read from a health record (README, "FHIR input"): additive key

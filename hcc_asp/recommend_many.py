@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from hcc_asp.engine.batch import DEFAULT_CHUNK_SIZE, answers_many
+from hcc_asp.engine.decode import decode
 from hcc_asp.knowledge import KnowledgeBase, or_shipped
 from hcc_asp.recommend import (
     InputConflictError,
@@ -57,12 +58,13 @@ def documents_many(
 
     for answer in answers_many(remember(patients), list(atoms.values()), kb, chunk_size):
         patient = patients_seen.popleft()
-        conflict = input_conflict(answer, kb)
+        decoded = decode(answer, kb)
+        conflict = input_conflict(decoded)
         if conflict is not None:
             yield conflict
             continue
         yield {
-            public: recommend_document(patient, answer, atom, kb) for public, atom in atoms.items()
+            public: recommend_document(patient, decoded, atom, kb) for public, atom in atoms.items()
         }
 
 

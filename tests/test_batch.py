@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hcc_asp.engine.batch import answers_many, rewrite
+from hcc_asp.engine.decode import decode
 from hcc_asp.knowledge import KnowledgeBaseError, shipped
 from hcc_asp.knowledge.program import guideline_statements
 from hcc_asp.patient import load_patient, patient_from_data
@@ -58,7 +59,9 @@ def test_every_golden_case_and_example_gets_the_one_patient_document_byte_for_by
         answers = list(answers_many([p for _, p in cases], [atom], shipped(), chunk_size=16))
         assert len(answers) == len(cases)
         for (path, patient), answer in zip(cases, answers, strict=True):
-            batched = to_json(recommend_document(patient, answer, atom, shipped()))
+            batched = to_json(
+                recommend_document(patient, decode(answer, shipped()), atom, shipped())
+            )
             assert batched == to_json(recommend(patient, guideline)), f"{path.name}, {guideline}"
             compared += 1
     assert compared == len(FILES)

@@ -15,8 +15,8 @@ from clingo import Function, String, Symbol
 
 from hcc_asp.check.findings import finding
 from hcc_asp.check.locations import FactIndex
+from hcc_asp.engine.decode import condition
 from hcc_asp.knowledge.catalogue import Catalogue
-from hcc_asp.recommend import condition_label
 
 #: The values of each scope dimension an edition declares (kb/scope.lp), in words.
 SCOPE_VALUES = {"line": "1-4", "child_pugh": "A, B, C", "ecog": "0-4"}
@@ -84,14 +84,14 @@ def describe_within(
             "no statement of silence.",
             [],
         )
-    rec_id, trial, condition = detail.arguments
-    label = condition_label(cat, condition)
+    rec_id, trial, term = detail.arguments
+    label = condition(cat, term).label
     text = (
         f"{name} recommendation {rec_id.string} offers {regimen} to patients without "
         f"'{label}', which {trial.string} (the trial behind {regimen}) required."
     )
     rules = where.get(Function("rec", [Function(g), rec_id, Function(regimen)]), [])
-    rules = rules + where.get(Function("trial_required", [trial, condition]), [])
+    rules = rules + where.get(Function("trial_required", [trial, term]), [])
     return text, sorted(set(rules))
 
 

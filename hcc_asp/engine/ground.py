@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import clingo
 from clingo import Symbol
 
+from hcc_asp.engine.facts import patient_facts
 from hcc_asp.knowledge.solving import solve
 
 if TYPE_CHECKING:
@@ -36,6 +37,23 @@ def ground_and_solve(
     without either the KB's root file is loaded. See :func:`hcc_asp.knowledge.solving.solve`.
     """
     return solve(kb.root_file, facts, programs, arguments, statements, shown, text)
+
+
+def solve_shown(
+    patient: Any,
+    kb: KnowledgeBase,
+    programs: Sequence[Path] = (),
+    guidelines: Sequence[str] | None = None,
+) -> Answer:
+    """One patient's answer: the shown atoms (all atoms when extra ``programs`` are loaded).
+
+    ``guidelines`` (atoms) grounds only those guideline files; None grounds every guideline.
+    """
+    text = kb.compiled().text(guidelines)
+    atoms, _ = ground_and_solve(
+        kb, patient_facts(patient, kb), programs, text=text, shown=not programs
+    )
+    return Answer(atoms)
 
 
 def key_text(symbol: Symbol) -> str:
