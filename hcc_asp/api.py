@@ -19,43 +19,9 @@ def guideline_list(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
 
     An encoded edition marked ``guideline_draft/2`` has status ``draft`` and says why.
     """
-    kb = or_shipped(kb)
-    cat = kb.catalogue
-    rows = []
-    for public in kb.guideline_ids:
-        info = cat.guidelines[cat.guideline_atom[public]]
-        rows.append(
-            {
-                "id": public,
-                "title": info.get("title", ""),
-                "year": info.get("year"),
-                "citation": info.get("citation", ""),
-                "doi": info.get("doi", ""),
-                "grading": info.get("grading", ""),
-                "status": "draft" if "draft" in info else "encoded",
-            }
-        )
-        if "draft" in info:  # guideline_draft/2: encoded, but not for clinical use
-            rows[-1]["why"] = info["draft"]
-        supersedes = info.get("supersedes")
-        if supersedes:
-            # The older edition may not be registered in this KB (a trimmed copy): name its atom.
-            older = cat.guidelines.get(str(supersedes), {})
-            rows[-1]["supersedes"] = older.get("id", str(supersedes))
-    for public, info in sorted(cat.not_encoded.items(), key=lambda i: (-int(i[1]["year"]), i[0])):
-        rows.append(
-            {
-                "id": public,
-                "title": info["title"],
-                "year": info["year"],
-                "citation": "",
-                "doi": "",
-                "grading": "",
-                "status": "not_encoded",
-                "why": info["why"],
-            }
-        )
-    return rows
+    from hcc_asp.knowledge.catalogue import guideline_rows
+
+    return guideline_rows(or_shipped(kb).catalogue)
 
 
 def regimen_list(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:

@@ -234,3 +234,48 @@ def default_guideline(cat: Catalogue) -> str:
     reviewed = [g for g in ids if "draft" not in cat.guidelines[cat.guideline_atom[g]]]
     asco = [g for g in reviewed if g.startswith("asco-")]
     return asco[0] if asco else (reviewed or ids)[0]
+
+
+def guideline_rows(cat: Catalogue) -> list[dict[str, Any]]:
+    """The encoded guidelines (newest first), then the known ones not encoded, with why.
+
+    The rows of `hcc-asp guidelines` (``hcc_asp.api.guideline_list``) and of the renderers'
+    context (``hcc_asp.render.context``).
+
+    An encoded edition marked ``guideline_draft/2`` has status ``draft`` and says why.
+    """
+    rows = []
+    for public in guideline_ids(cat):
+        info = cat.guidelines[cat.guideline_atom[public]]
+        rows.append(
+            {
+                "id": public,
+                "title": info.get("title", ""),
+                "year": info.get("year"),
+                "citation": info.get("citation", ""),
+                "doi": info.get("doi", ""),
+                "grading": info.get("grading", ""),
+                "status": "draft" if "draft" in info else "encoded",
+            }
+        )
+        if "draft" in info:  # guideline_draft/2: encoded, but not for clinical use
+            rows[-1]["why"] = info["draft"]
+        supersedes = info.get("supersedes")
+        if supersedes:
+            # The older edition may not be registered in this KB (a trimmed copy): name its atom.
+            older = cat.guidelines.get(str(supersedes), {})
+            rows[-1]["supersedes"] = older.get("id", str(supersedes))
+    for public, info in sorted(cat.not_encoded.items(), key=lambda i: (-int(i[1]["year"]), i[0])):
+        rows.append(
+            {
+                "id": public,
+                "title": info["title"],
+                "year": info["year"],
+                "citation": "",
+                "doi": "",
+                "grading": "",
+                "status": "not_encoded",
+                "why": info["why"],
+            }
+        )
+    return rows

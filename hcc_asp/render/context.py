@@ -27,14 +27,14 @@ class Context(NamedTuple):
 
 def context(kb: KnowledgeBase | None = None) -> Context:
     """The context of ``kb`` (the shipped KB when None), built once and kept on the KB value."""
-    from hcc_asp.api import guideline_list
     from hcc_asp.knowledge import or_shipped
+    from hcc_asp.knowledge.catalogue import guideline_rows
 
     kb = or_shipped(kb)
     found = kb.memo.get("render_context")
     if found is None:
         found = kb.memo["render_context"] = Context(
             names=dict(kb.regimen_names),
-            guidelines={row["id"]: row for row in guideline_list(kb)},
+            guidelines={row["id"]: row for row in guideline_rows(kb.catalogue)},
         )
     return found
