@@ -77,7 +77,8 @@ def test_details_list_every_reason_of_every_regimen():
 def test_why_not_child_pugh_b_answers_first_with_the_patients_values():
     text = run("why-not", CHILD_PUGH_B, "atezo+bev")
     head = "\n".join(text.splitlines()[:12])
-    assert head.startswith("Atezolizumab + bevacizumab is not recommended")
+    # ASCO 2024 does not encode Child-Pugh B: the answer says so, never a plain "no"
+    assert head.startswith("Atezolizumab + bevacizumab is not encoded")
     assert "requires Child-Pugh class A" in head
     for value in (
         "Child-Pugh class B",

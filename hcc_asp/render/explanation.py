@@ -24,6 +24,7 @@ from hcc_asp.render.words import (
     guideline_label,
     regimen_name,
     sentence_words,
+    shown_status,
     value_words,
 )
 
@@ -134,18 +135,35 @@ def _child_pugh_in_words(result: dict[str, Any], document: dict[str, Any]) -> No
 
 
 def answer(document: dict[str, Any], names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The answer first: status sentence, decisive reasons, other recommendations in brief."""
+    """The answer first: status sentence, decisive reasons, other recommendations in brief.
+
+    Every sentence of it reads in words: guideline, regimen and status ids said as a clinician
+    says them (``sentence_words``).
+    """
+    result = _answer(document, names)
+    for item in result["decisive"]:
+        item["requirement"] = sentence_words(item["requirement"], names)
+    for item in result.get("others", []):
+        if isinstance(item, dict) and "text" in item:
+            item["text"] = sentence_words(str(item["text"]), names)
+    return result
+
+
+def _answer(document: dict[str, Any], names: Mapping[str, str] | None = None) -> dict[str, Any]:
     status = document["status"]
+    # where the edition does not speak, the answer says "not encoded", never a plain "no"
+    shown = shown_status(document)
     name = regimen_name(document["regimen"], names)
     label = guideline_label(document["guideline"])
     rec = document.get("recommendation") or ""
     headline = (
-        f"{name} is {STATUS_WORDS.get(status, status)} for patient {document['patient']} "
+        f"{name} is {STATUS_WORDS.get(shown, shown)} for patient {document['patient']} "
         f"under {label}" + (f" (Rec {rec})" if rec and status != "not_mentioned" else "") + "."
     )
     result: dict[str, Any] = {
         "headline": headline,
         "status": status,
+        "shown_status": shown,
         "decisive": [],
         "others": [],
         "satisfied": [],

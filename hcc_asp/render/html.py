@@ -39,6 +39,7 @@ from hcc_asp.render.words import (
     provenance_groups,
     provenance_words,
     regimen_name,
+    sentence_words,
     shown_status,
     status_groups,
     value_words,
@@ -78,6 +79,7 @@ def environment() -> jinja2.Environment:
         key_phrase=key_phrase,
         provenance_words=provenance_words,
         factor_kinds=FACTOR_KINDS,
+        sentence_words=sentence_words,
     )
     env.filters["provenance_words"] = provenance_words
     return env
@@ -199,6 +201,7 @@ def explain_page(document: dict[str, Any], ctx: Context | None = None) -> str:
         .render(
             document=document,
             name=regimen_name(document["regimen"], ctx.names),
+            names=ctx.names,
             guideline=_citation(ctx, document["guideline"]),
             patient=_patient(derived, derived.get("line")) if derived else None,
             answer=explanation.answer(document, ctx.names),

@@ -27,6 +27,7 @@ from hcc_asp.render.words import (
     provenance_words,
     regimen_name,
     scores_line,
+    sentence_words,
     shown_status,
     status_groups,
 )
@@ -378,10 +379,11 @@ def explain_text(document: dict[str, Any], ctx: Context | None = None, tree: boo
     ctx = ctx or Context()
     first = explanation.answer(document, ctx.names)
     out = fitted(first["headline"])
+    names = ctx.names
     if document.get("note"):
-        out.append(document["note"])
+        out.append(sentence_words(document["note"], names))
     for note in document.get("notes", []):
-        out.extend(_wrapped(f"[{note['code']}] {note['text']}", indent=""))
+        out.extend(_wrapped(sentence_words(note["text"], names), indent=""))
     status = document["status"]
     if first["decisive"]:
         out.append("")
