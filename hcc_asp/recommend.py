@@ -468,8 +468,9 @@ def recommend_document(
         "preference": preference(answer.preference, decoded.doses, cat),
     }
     sources = patient.sources() if hasattr(patient, "sources") else {}
-    if sources:  # a patient read from a health record (README, "FHIR input"): additive key
+    left_out = patient.record_notes() if hasattr(patient, "record_notes") else []
+    if sources or left_out:  # a patient read from a health record (README, "FHIR input")
         from hcc_asp.patient.sources import annotate_recommend
 
-        annotate_recommend(document, sources)
+        annotate_recommend(document, sources, left_out)
     return document

@@ -220,7 +220,13 @@ def test_a_fhir_bulk_export_is_read_per_patient_and_an_active_order_is_the_regim
         "subject": {"reference": "Patient/hcc-fhir-002"},
         "authoredOn": "2026-11-01",
     }
-    ghost = {"resourceType": "Observation", "id": "x", "subject": {"reference": "Patient/ghost"}}
+    ghost = {  # an INR (a code the mapping reads) of a patient not in the export
+        "resourceType": "Observation",
+        "id": "x",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "6301-6"}]},
+        "subject": {"reference": "Patient/ghost"},
+    }
     export = tmp_path / "export"
     export.mkdir()
     by_type: dict[str, list[dict]] = {}

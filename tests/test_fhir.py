@@ -329,29 +329,23 @@ def _entries_not_a_list() -> dict[str, Any]:
     ("text", "expected"),
     [
         ("{not json", "not JSON (line 1, column 2"),
-        ('{"resourceType": "Bundle", "type": "history", "entry": []}', "Bundle type: must be"),
-        (json.dumps(_entries_not_a_list()), "Bundle entry: must be a list, got an object"),
-        (json.dumps(_two_patients()), "Patient: two different Patients (Patient/hcc-fhir-001"),
-        (json.dumps(_without_value()), "Observation/lab-alb value[x]: missing"),
-        (json.dumps(_unit("mmol/L")), "Observation/lab-bili valueQuantity.unit: 'mmol/L' cannot"),
-        (json.dumps(_ecog(7)), "Observation/ecog-1 valueInteger: ecog must be at most 4, got 7"),
-        (json.dumps(_bad_decimal()), "Observation/lab-inr valueQuantity.value: "),
+        ('{"resourceType": "Bundle", "type": "history", "entry": []}', "no Patient, Observation"),
+        (json.dumps(_entries_not_a_list()), "no Patient, Observation"),
+        (json.dumps(_two_patients()), "the input holds 2 patients (Patient/hcc-fhir-001"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": [], "entry": []}', "duplicate"),
         ("[" * 5000 + "]" * 5000, "nested too deeply"),
         ('{"resourceType": "Parameters", "parameter": []}', "resourceType: no Patient"),
+        ('[{"a": 1}]', "not a FHIR resource"),
     ],
     ids=[
         "not-json",
-        "not-a-patient-bundle",
-        "entries-not-a-list",
+        "a-bundle-with-nothing-of-a-patient",
+        "entries-not-a-list-leaves-nothing",
         "two-patients",
-        "observation-without-value",
-        "unit-not-convertible",
-        "impossible-ecog",
-        "not-a-fhir-decimal",
         "duplicate-key",
         "too-deep",
         "not-a-patient-record",
+        "not-a-resource",
     ],
 )
 def test_bad_fhir_is_exit_2_with_one_line_naming_resource_and_element(
@@ -366,35 +360,67 @@ def test_bad_fhir_is_exit_2_with_one_line_naming_resource_and_element(
     assert "Traceback" not in result.stderr
 
 
-def test_deep_nesting_inside_a_resource_is_refused() -> None:
+def test_an_element_nested_too_deeply_is_left_out_unread_and_named() -> None:
     deep: Any = "x"
     for _ in range(30):
         deep = {"a": deep}
     document = bundle()
     entry(document, "lab-inr")["extension"] = [{"url": "http://x", "valueString": "y", "z": deep}]
-    assert "nested too deeply" in problems(document)[0]
-
-
-def test_a_unit_error_and_an_impossible_value_are_both_reported() -> None:
-    document = _unit("mmol/L")
-    entry(document, "ecog-1")["valueInteger"] = 7
-    assert problems(document) == [
-        "Observation/lab-bili valueQuantity.unit: 'mmol/L' cannot be converted for "
-        "labs.bilirubin_umol_l (accepted: umol/L, umol/l, µmol/L, μmol/L, µmol/l, mg/dL, mg/dl, "
-        "mg/100mL, mg/100 mL)",
-        "Observation/ecog-1 valueInteger: ecog must be at most 4, got 7",
+    patient, notes = _left_out(document)
+    assert patient.labs.inr == 1.2  # the INR itself is read; only the deep element is not
+    assert notes == [
+        "Observation/lab-inr extension: larger than this tool reads (20000 values, 20 levels); "
+        "left out"
     ]
 
 
-def test_every_problem_is_reported_not_only_the_first() -> None:
-    document = _unit("mmol/L")
-    del entry(document, "lab-alb")["valueQuantity"]
-    found = problems(document)
-    assert len(found) == 2
-    assert sorted(line.split(" ")[0] for line in found) == [
-        "Observation/lab-alb",
-        "Observation/lab-bili",
-    ]
+# --- degrade, don't refuse: one unusable value is left unknown, named, and the rest is read ---
+
+
+def _left_out(document: dict[str, Any]) -> tuple[Any, list[str]]:
+    patient, _ = patient_from_fhir(document, as_of=AS_OF)
+    return patient, patient.record_notes()
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "named"),
+    [
+        (_without_value, "labs.albumin_g_l", "Observation/lab-alb value[x]: missing"),
+        (
+            lambda: _unit("mmol/L"),
+            "labs.bilirubin_umol_l",
+            "Observation/lab-bili valueQuantity.unit: 'mmol/L' cannot be converted",
+        ),
+        (lambda: _ecog(7), "ecog", "Observation/ecog-1 valueInteger: ecog must be at most 4"),
+        (_bad_decimal, "labs.inr", "Observation/lab-inr valueQuantity.value: "),
+    ],
+    ids=["observation-without-value", "unit-not-convertible", "impossible-ecog", "bad-decimal"],
+)
+def test_one_unusable_value_is_left_unknown_and_named_the_rest_is_read(
+    change: Any, key: str, named: str
+) -> None:
+    patient, notes = _left_out(change())
+    section, _, leaf = key.rpartition(".")
+    holder = getattr(patient, section) if section else patient
+    assert getattr(holder, leaf) is None
+    assert any(line.startswith(named) for line in notes), notes
+    assert patient.prior_therapies  # the rest of the record is read
+    answer = recommend(patient)
+    assert any(
+        n["code"] == "record_value_left_out" and n["text"].startswith(named)
+        for n in answer["notes"]
+    )
+
+
+def test_a_left_out_value_is_exit_0_on_the_command_line_and_a_comment_of_import() -> None:
+    text = json.dumps(_unit("mmol/L"))
+    result = run("recommend", "-", "--as-of", "2026-11-30", "--format", "json", stdin=text)
+    assert result.exit_code == 0, result.output
+    notes = [n["text"] for n in json.loads(result.output)["notes"]]
+    assert any("Observation/lab-bili valueQuantity.unit: 'mmol/L'" in n for n in notes)
+    imported = run("import", "-", "--as-of", "2026-11-30", stdin=text)
+    assert imported.exit_code == 0
+    assert "Observation/lab-bili valueQuantity.unit: 'mmol/L'" in imported.output
 
 
 # --- the mapping table ---------------------------------------------------------------------
@@ -474,8 +500,8 @@ def test_a_resource_about_another_patient_is_refused() -> None:
     document = bundle()
     entry(document, "lab-inr")["subject"] = {"reference": "Patient/someone-else"}
     assert problems(document) == [
-        "Observation/lab-inr subject: refers to Patient/someone-else, not to the bundle's "
-        "Patient/hcc-fhir-001"
+        "Patient: the input holds 2 patients (Patient/hcc-fhir-001, Patient/someone-else); "
+        "recommend and import read one patient's record: use hcc-asp audit to answer each"
     ]
 
 

@@ -209,7 +209,29 @@ def test_with_the_ehrs_jwt_required_the_page_answers_only_a_jwt_or_a_cards_link(
         "hook": "patient-view",
         "hookInstance": str(uuid.uuid4()),
         "context": {"userId": "Practitioner/1", "patientId": "p1"},
-        "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}},
+        "prefetch": {
+            "patient": {"resourceType": "Patient", "id": "p1"},
+            # patient-view answers HCC charts only: an active liver cell carcinoma
+            "conditions": {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [
+                    {
+                        "resource": {
+                            "resourceType": "Condition",
+                            "id": "hcc",
+                            "clinicalStatus": {"coding": [{"code": "active"}]},
+                            "code": {
+                                "coding": [
+                                    {"system": "http://snomed.info/sct", "code": "109841003"}
+                                ]
+                            },
+                            "subject": {"reference": "Patient/p1"},
+                        }
+                    }
+                ],
+            },
+        },
     }
     url = f"{guarded}/cds-services/hcc-asp-therapy"
     cards = httpx.post(url, json=hook, headers=bearer(key, url), timeout=60).json()["cards"]

@@ -59,9 +59,16 @@ def test_discovery_lists_each_hook_with_prefetch_templates_for_the_data_the_kb_r
         assert prefetch["medicationRequests"].startswith("MedicationRequest?patient=")
         assert prefetch["medicationStatements"].startswith("MedicationStatement?patient=")
         # bilirubin, albumin, INR, AFP, platelets, ECOG by their LOINC codes
+        observations = " ".join(v for k, v in prefetch.items() if k.startswith("observations"))
         for code in ("1975-2", "14631-6", "1751-7", "6301-6", "1834-1", "53962-7", "777-3"):
-            assert f"http://loinc.org|{code}" in prefetch["observations"]
-        assert "89247-1" in prefetch["observations"]
+            assert f"http://loinc.org|{code}" in observations
+        assert "89247-1" in prefetch["observations-ecog"]
+        # each lab its own key, newest first and few; medications with their Medications
+        assert "&_sort=-date&_count=3" in prefetch["observations-inr"]
+        assert (
+            "_include=MedicationAdministration:medication"
+            in (prefetch["medicationAdministrations"])
+        )
 
 
 def test_malformed_json_is_400_with_the_position(service):

@@ -28,9 +28,16 @@ EXAMPLE = ROOT / "examples" / "fhir" / "sorafenib-progression.json"
 TOKEN = "opaque-token-for-hcc-asp"
 WORKDIRS: dict[str, Path] = {}
 PREFETCH_TYPES = {
-    "observations": "Observation",
+    "observations-bilirubin": "Observation",
+    "observations-albumin": "Observation",
+    "observations-inr": "Observation",
+    "observations-afp": "Observation",
+    "observations-platelets": "Observation",
+    "observations-ecog": "Observation",
+    "observations-weight": "Observation",
     "conditions": "Condition",
     "medicationRequests": "MedicationRequest",
+    "medicationAdministrations": "MedicationAdministration",
     "medicationStatements": "MedicationStatement",
 }
 
@@ -67,8 +74,20 @@ def prefetch_of(resources: list[dict[str, Any]]) -> dict[str, Any]:
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     prefetch: dict[str, Any] = {"patient": patient}
     for key, kind in PREFETCH_TYPES.items():
-        prefetch[key] = searchset([r for r in resources if r["resourceType"] == kind])
+        prefetch[key] = searchset([r for r in resources if matches(r, kind, key)])
     return prefetch
+
+
+def matches(resource: dict[str, Any], kind: str, key: str) -> bool:
+    """Whether a resource answers a prefetch key: its type, and for a lab its LOINC code."""
+    from hcc_asp.service.fhir import OBSERVATION_CODES
+
+    if resource["resourceType"] != kind:
+        return False
+    if kind != "Observation":
+        return True
+    codes = OBSERVATION_CODES[key.removeprefix("observations-")]
+    return any(c.get("code") in codes for c in resource.get("code", {}).get("coding", []))
 
 
 class FhirServer:
@@ -116,7 +135,16 @@ class FhirServer:
             found = [r for r in found if r.get("id") == wanted]
             return (200, found[0]) if found else (404, {"resourceType": "OperationOutcome"})
         query = parse_qs(url.query)
-        matches = [r for r in self.resources if r["resourceType"] == kind]
+        codes = {c.rsplit("|", 1)[-1] for c in ",".join(query.get("code", [])).split(",") if c}
+        matches = [
+            r
+            for r in self.resources
+            if r["resourceType"] == kind
+            and (
+                not codes
+                or any(c.get("code") in codes for c in r.get("code", {}).get("coding", []))
+            )
+        ]
         page = int(query.get("page", ["1"])[0])
         half = (len(matches) + 1) // 2
         bundle = searchset(matches[:half] if page == 1 else matches[half:])
@@ -254,7 +282,12 @@ def test_only_the_keys_missing_from_prefetch_are_fetched(service, fhir_server):
 
 @needs_reader
 def test_data_not_sent_is_said_on_the_card_as_what_to_record(service):
-    resources = [r for r in example_resources() if r["resourceType"] != "Condition"]
+    hcc = "109841003"  # the HCC condition stays: patient-view answers HCC charts only
+    resources = [
+        r
+        for r in example_resources()
+        if r["resourceType"] != "Condition" or hcc in json.dumps(r.get("code"))
+    ]
     response = post(service, "hcc-asp-therapy", view(patient_id(), prefetch=prefetch_of(resources)))
     assert response.status_code == 200, response.text
     detail = response.json()["cards"][0]["detail"]
@@ -328,12 +361,22 @@ def test_feedback_on_a_card_names_what_the_card_said(service):
 
 
 @needs_reader
-def test_fhir_the_reader_refuses_is_400_naming_the_resource(service):
+def test_a_value_the_reader_cannot_use_is_named_on_the_card_not_a_400(service):
     resources = example_resources()
     for resource in resources:
         if resource.get("id") == "lab-bili":
             resource["valueQuantity"]["unit"] = "furlongs"
             resource["valueQuantity"]["code"] = "furlongs"
     body = view(patient_id(), prefetch=prefetch_of(resources))
+    response = post(service, "hcc-asp-therapy", body)
+    assert response.status_code == 200, response.text
+    detail = response.json()["cards"][0]["detail"]
+    assert "Observation/lab-bili valueQuantity.unit: 'furlongs' cannot be converted" in detail
+    assert "left unknown" in detail
+
+
+@needs_reader
+def test_prefetch_that_is_not_fhir_json_is_400_naming_the_key(service):
+    body = view(patient_id(), prefetch={"patient": {"id": "x"}})
     lines = assert_operation_outcome(post(service, "hcc-asp-therapy", body), 400)
-    assert any(line.startswith("prefetch: Observation/lab-bili") for line in lines), lines
+    assert any(line.startswith("prefetch.patient: not a FHIR resource") for line in lines), lines

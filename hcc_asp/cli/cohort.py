@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hcc_asp.cli.options import kb_option, open_kb
+from hcc_asp.cli.options import kb_option, medications_option, open_kb
 from hcc_asp.cli.output import fail, one_line, run, write
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ AUDIT_FORMATS = ("text", "json", "csv", "html")
     "past it.",
 )
 @kb_option
+@medications_option
 def audit(
     cohort: Path,
     guidelines: tuple[str, ...],
@@ -91,6 +92,7 @@ def audit(
     time_limit: float,
     memory_limit: int,
     kb: Path | None,
+    medications_complete: bool,
 ) -> None:
     """Concordance audit of a COHORT: was the regimen given one that the guideline offered.
 
@@ -143,6 +145,7 @@ def audit(
                         task_size=task_size,
                         progress=advance,
                         seconds_per_record=time_limit,
+                        medications_complete=medications_complete,
                     )
                 )
         except CohortError as error:

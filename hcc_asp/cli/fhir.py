@@ -7,14 +7,15 @@ from typing import Any
 
 import click
 
-from hcc_asp.cli.options import AS_OF_HELP, FORMATS
+from hcc_asp.cli.options import AS_OF_HELP, FORMATS, medications_option
 from hcc_asp.cli.output import fail, write
 
 
 @click.command(name="import")
 @click.argument("bundle")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=AS_OF_HELP)
-def import_(bundle: str, as_of: Any) -> None:
+@medications_option
+def import_(bundle: str, as_of: Any, medications_complete: bool) -> None:
     """Print the patient file (YAML) derived from BUNDLE, a FHIR R4 record of one patient.
 
     BUNDLE is a Bundle or resource (JSON), NDJSON, a directory of them, or - for standard input.
@@ -30,7 +31,7 @@ def import_(bundle: str, as_of: Any) -> None:
 
     day = as_of.date() if as_of is not None else dt.date.today()
     try:
-        derivation = read_derivation(bundle, sys.stdin, day)
+        derivation = read_derivation(bundle, sys.stdin, day, None, medications_complete)
         record = patient_from_derivation(derivation, shipped().aliases, "patient")
     except PatientError as error:
         fail(error.problems)

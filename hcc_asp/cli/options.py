@@ -106,14 +106,27 @@ INPUT_HELP = (
     "What PATIENT is: auto (detect: FHIR when it is a directory or JSON with a resourceType), "
     "file (a patient file) or fhir (FHIR R4 Bundle, resource, NDJSON or directory)."
 )
+MEDS_HELP = (
+    "FHIR input: the record's medication list is complete, so that no record of a systemic "
+    "drug means no prior systemic therapy (first line). Without it a record without one leaves "
+    "the line of therapy unknown: FHIR cannot say that a drug was never given."
+)
 AS_OF_HELP = (
     "FHIR input: the date the answer is for (default today). Later records are ignored; values "
     "more than 30 days older are reported as stale."
 )
 
 
+def medications_option(function: Any) -> Any:
+    """``--medications-complete`` (README, "FHIR input": how a record says no prior therapy)."""
+    return click.option(
+        "--medications-complete", "medications_complete", is_flag=True, help=MEDS_HELP
+    )(function)
+
+
 def input_options(function: Any) -> Any:
-    """``--input`` and ``--as-of`` for every command that takes PATIENT (README, FHIR input)."""
+    """``--input``, ``--as-of`` and ``--medications-complete`` for every command taking PATIENT."""
+    function = medications_option(function)
     function = click.option(
         "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=AS_OF_HELP
     )(function)
@@ -143,6 +156,7 @@ def load_patient_argument(
             aliases=aliases,
             input_format=options.get("input_format") or "auto",
             as_of=as_of.date() if as_of is not None else None,
+            medications_complete=bool(options.get("medications_complete")),
         )
     except PatientError as error:
         fail(error.problems)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hcc_asp.cli.options import kb_option, open_kb
+from hcc_asp.cli.options import kb_option, medications_option, open_kb
 from hcc_asp.cli.output import fail, run
 
 
@@ -82,6 +82,22 @@ from hcc_asp.cli.output import fail, run
     help="Seconds a client has to send a request's body (then 408, connection closed).",
 )
 @click.option(
+    "--fhir-max-pages",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Search pages followed per FHIR query (paged prefetch and own searches); the card says "
+    "what a search stopped at this bound left unread.",
+)
+@click.option(
+    "--hcc-condition-code",
+    "hcc_condition_codes",
+    multiple=True,
+    help="A Condition code (system|code) that makes a chart an HCC chart (repeatable; default: "
+    "the mapping table's liver cell carcinoma codes). patient-view answers only such charts.",
+)
+@medications_option
+@click.option(
     "--jwks",
     "jwks_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -149,6 +165,9 @@ def serve(
     allowed_fhir_servers: tuple[str, ...],
     header_timeout: float,
     body_timeout: float,
+    fhir_max_pages: int,
+    hcc_condition_codes: tuple[str, ...],
+    medications_complete: bool,
     jwks_file: Path | None,
     jwt_issuers: tuple[str, ...],
     jwt_algorithms: tuple[str, ...],
@@ -204,6 +223,9 @@ def serve(
         allowed_fhir_servers=allowed_fhir_servers,
         header_timeout_seconds=header_timeout,
         body_timeout_seconds=body_timeout,
+        fhir_max_pages=fhir_max_pages,
+        hcc_condition_codes=hcc_condition_codes,
+        medications_complete=medications_complete,
         jwks_file=jwks_file,
         jwt_issuers=jwt_issuers,
         jwt_algorithms=jwt_algorithms or DEFAULT_ALGORITHMS,

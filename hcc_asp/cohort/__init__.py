@@ -44,6 +44,7 @@ def audit_cohort(
     task_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     seconds_per_record: float | None = None,
+    medications_complete: bool = False,
 ) -> AuditOutcome:
     """Audit every record of ``cohort`` under ``guidelines`` (public ids, already checked).
 
@@ -70,7 +71,7 @@ def audit_cohort(
     writer = _results_writer(results) if results is not None else None
     try:
         for result in assess(
-            read_cohort(cohort, kb.aliases),
+            read_cohort(cohort, kb.aliases, medications_complete),
             guidelines,
             kb,
             workers=workers,

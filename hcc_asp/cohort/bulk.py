@@ -44,11 +44,18 @@ def _referenced(resources: list[dict[str, Any]]) -> set[str]:
     return found
 
 
-def read_bulk(files: list[Path], aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
+def read_bulk(
+    files: list[Path],
+    aliases: Mapping[str, str] | None = None,
+    medications_complete: bool = False,
+) -> Iterator[Record]:
     """Yield one record per Patient of the export (by patient id), then every rejected line.
 
     The grouping is the FHIR input's own (``resources_by_patient``); this module only keeps where
-    each resource came from, so that a problem names its file and line.
+    each resource came from, so that a problem names its file and line. A line of a type the
+    FHIR reader does not use (Encounter, Claim, DocumentReference...), or an Observation or
+    Condition of a code it does not map, is dropped as it is read, so that memory follows what
+    is used, not the export.
     """
     try:
         fhir = importlib.import_module("hcc_asp.patient.fhir")
@@ -75,6 +82,8 @@ def read_bulk(files: list[Path], aliases: Mapping[str, str] | None = None) -> It
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 rejected.append(Record(at, problems=["not a FHIR resource (no resourceType)"]))
                 continue
+            if not fhir.used_by_mapping(resource):
+                continue
             where[id(resource)] = at
             resources.append(resource)
     groups, unassigned = fhir.resources_by_patient(resources)
@@ -95,7 +104,12 @@ def read_bulk(files: list[Path], aliases: Mapping[str, str] | None = None) -> It
         group += [shared[key] for key in sorted(_referenced(group)) if key in shared]
         record = where[id(patients[0])]
         try:
-            model, _ = fhir.patient_from_fhir(group, aliases=aliases, default_id=patient_id)
+            model, _ = fhir.patient_from_fhir(
+                group,
+                aliases=aliases,
+                default_id=patient_id,
+                medications_complete=medications_complete,
+            )
         except PatientError as error:
             yield Record(record, problems=list(error.problems))
             continue

@@ -46,7 +46,11 @@ def regular_file(path: Path) -> bool:
 NOT_REGULAR = "not a regular file (a FIFO, device or socket is never read)"
 
 
-def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> Iterator[Record]:
+def read_cohort(
+    path: str | Path,
+    aliases: Mapping[str, str] | None = None,
+    medications_complete: bool = False,
+) -> Iterator[Record]:
     """Yield every record of the cohort at ``path``, in input order (see the module docstring).
 
     Only regular files are read: a cohort path that is a FIFO or a device is refused
@@ -62,7 +66,7 @@ def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> I
             for item in ndjson:
                 if item not in usable:
                     yield Record(str(item), problems=[NOT_REGULAR])
-            yield from _fhir_bulk(usable, aliases)
+            yield from _fhir_bulk(usable, aliases, medications_complete)
         else:
             yield from _directory(source, aliases)
         return
@@ -80,7 +84,7 @@ def read_cohort(path: str | Path, aliases: Mapping[str, str] | None = None) -> I
         yield from read_table(source, aliases)
     elif suffix in (".jsonl", ".ndjson"):
         if suffix == ".ndjson" and _is_fhir_bulk(source):
-            yield from _fhir_bulk([source], aliases)
+            yield from _fhir_bulk([source], aliases, medications_complete)
         else:
             yield from _json_lines(source, aliases)
     elif suffix in PATIENT_SUFFIXES:
@@ -142,5 +146,7 @@ def _is_fhir_bulk(path: Path) -> bool:
     return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
 
 
-def _fhir_bulk(files: list[Path], aliases: Mapping[str, str] | None) -> Iterator[Record]:
-    yield from read_bulk(files, aliases)
+def _fhir_bulk(
+    files: list[Path], aliases: Mapping[str, str] | None, medications_complete: bool = False
+) -> Iterator[Record]:
+    yield from read_bulk(files, aliases, medications_complete)

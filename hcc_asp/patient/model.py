@@ -227,6 +227,18 @@ class Patient(Section):
         """Record where the values came from (called by the reader that built this patient)."""
         self._private()["sources"] = dict(sources)
 
+    def record_notes(self) -> list[str]:
+        """What the health-record reader left out, one line each naming resource and element.
+
+        Empty for a patient file. ``recommend`` adds them to its notes, so that an answer says
+        which value of the record it could not use and why (README, "FHIR input").
+        """
+        return list(self._private().get("record_notes", ()))
+
+    def set_record_notes(self, notes: list[str]) -> None:
+        """Record what the reader left out (not part of the patient's equality)."""
+        self._private()["record_notes"] = tuple(notes)
+
 
 def _given(model: Section, prefix: str) -> Iterator[str]:
     """Yield the paths of the non-null leaves of ``model``, sections recursed, in schema order."""

@@ -10,7 +10,7 @@ A patient file has no sources: its answers say ``(patient file)`` as before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 #: A value older than this many days before the as-of date is reported as stale (a convention of
@@ -75,9 +75,16 @@ def stale_notes(sources: Mapping[str, Source], window_days: int) -> list[dict[st
     ]
 
 
-def annotate_recommend(document: dict[str, Any], sources: Mapping[str, Source]) -> None:
-    """Add ``sources`` (key -> references, element, date, stale) and stale-value notes."""
+def annotate_recommend(
+    document: dict[str, Any], sources: Mapping[str, Source], left_out: Sequence[str] = ()
+) -> None:
+    """Add ``sources``, stale-value notes and the record's left-out values to an answer.
+
+    ``sources`` maps key -> references, element, date, stale; each line of ``left_out`` (a value
+    or record the reader could not use) becomes a ``record_value_left_out`` note.
+    """
     document["notes"].extend(stale_notes(sources, STALE_AFTER_DAYS))
+    document["notes"].extend({"code": "record_value_left_out", "text": line} for line in left_out)
     document["sources"] = {key: sources[key].as_json() for key in sorted(sources)}
 
 

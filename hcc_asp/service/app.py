@@ -412,15 +412,32 @@ class Engine:
     ) -> dict[str, Any]:
         """The cards of one hook call from its resources (runs in a worker thread: solving)."""
         from hcc_asp.patient import PatientError
+        from hcc_asp.patient.fhir.read import TooMuchData
         from hcc_asp.recommend import InputConflictError
 
+        settings = self.settings
+        if service.hook == "patient-view" and not fhir.has_active_hcc(
+            resources, settings.hcc_condition_codes or fhir.HCC_CODES
+        ):
+            return wire(CardsResponse(cards=[]))  # not an HCC chart: no card at all
         try:
-            read = fhir.read_patient(resources, as_of=date.today(), aliases=self.aliases)
+            read = fhir.read_patient(
+                resources,
+                as_of=date.today(),
+                aliases=self.aliases,
+                medications_complete=settings.medications_complete,
+            )
         except fhir.ReaderMissing as error:
             raise ServiceError(501, [str(error)], "not-supported") from None
+        except TooMuchData as error:  # the EHR's data is not a bad request
+            problems = [f"prefetch: {p}" for p in error.problems]
+            raise ServiceError(412, problems, "too-costly") from None
         except PatientError as error:
             raise ServiceError(400, [f"prefetch: {p}" for p in error.problems]) from None
         patient = read[0] if isinstance(read, tuple) else read
+        said = fhir.prefetch_notes(request.prefetch)
+        if said:  # what the EHR's prefetch did not give goes on the card, with the reader's
+            patient.set_record_notes([*patient.record_notes(), *said])
         try:
             return self.cards_for(service, request, context, patient, base)
         except InputConflictError as error:

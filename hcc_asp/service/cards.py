@@ -540,10 +540,23 @@ def order_card(
             f"{grade_word(e.get('evidence', {}))})"
             for e in offered
         )
-    lines.extend(["", _FOOTER])
     suggestions = []
+    uncoded_lines = []
     for alternative in offered[:MAX_SUGGESTIONS]:
         alt_name = names.get(alternative["regimen"], alternative["regimen"])
+        uncoded = [
+            drug
+            for drug in drugs.get(alternative["regimen"], ())
+            if "coding" not in _medication_concept(drug)
+        ]
+        if uncoded or not drugs.get(alternative["regimen"]):
+            # a text-only order is one a client cannot apply: say so instead of suggesting it
+            uncoded_lines.append(
+                f"- {plain_name(alt_name)}: no verified RxNorm code for "
+                f"{', '.join(uncoded) or 'its drugs'} in this tool's table, so no order is "
+                "suggested; order it in the EHR"
+            )
+            continue
         actions = [
             Action(
                 type="delete",
@@ -569,6 +582,9 @@ def order_card(
                 actions=actions,
             )
         )
+    if uncoded_lines:
+        lines.extend(["", "**Not suggested as an order (no verified drug code)**", *uncoded_lines])
+    lines.extend(["", _FOOTER])
     return Card(
         uuid=card_uuid(hook_instance, hook, guideline.id, regimen),
         summary=summary,

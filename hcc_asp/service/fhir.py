@@ -21,24 +21,143 @@ from hcc_asp.patient.fhir.mapping import SYSTEMS, table
 from hcc_asp.service import remote
 from hcc_asp.service.body import shape_problem
 
-#: The LOINC codes of the Observations the patient reader maps (its table, ``mapping.csv``:
-#: bilirubin, albumin, INR, AFP, platelets, ECOG, weight), in table order. Used only to narrow
-#: the Observation query the EHR is asked for; the reader decides what each one means.
-OBSERVATION_CODES = tuple(
-    dict.fromkeys(r.code for r in table() if r.kind == "observation" and r.system == "loinc")
-)
+#: Lab concepts, each one prefetch key: concept -> the LOINC codes the reader maps to it (its
+#: table, ``mapping.csv``), in table order. A prothrombin ratio goes with the INR, so that the
+#: answer can say it is not one. Only used to narrow the queries; the reader decides the meaning.
+_CONCEPTS = {
+    "labs.bilirubin_mg_dl": "bilirubin",
+    "labs.bilirubin_umol_l": "bilirubin",
+    "labs.albumin_g_dl": "albumin",
+    "labs.albumin_g_l": "albumin",
+    "labs.inr": "inr",
+    "-": "inr",
+    "labs.afp_ng_ml": "afp",
+    "labs.platelets_10e9_l": "platelets",
+    "ecog": "ecog",
+    "weight_kg": "weight",
+}
+OBSERVATION_CODES: dict[str, tuple[str, ...]] = {}
+for _row in table():
+    if _row.kind == "observation" and _row.system == "loinc":
+        _codes = OBSERVATION_CODES.setdefault(_CONCEPTS[_row.target], ())
+        if _row.code not in _codes:
+            OBSERVATION_CODES[_CONCEPTS[_row.target]] = (*_codes, _row.code)
+#: Results asked for per lab concept, newest first: the newest and a correction.
+OBSERVATIONS_PER_CONCEPT = 3
 
 _PATIENT = "{{context.patientId}}"
+#: The medication record types read, each prefetched with the Medications it references.
+MEDICATION_KEYS = {
+    "medicationRequests": "MedicationRequest",
+    "medicationAdministrations": "MedicationAdministration",
+    "medicationStatements": "MedicationStatement",
+}
+
+
+def _observation_query(codes: tuple[str, ...]) -> str:
+    return (
+        f"Observation?patient={_PATIENT}&code="
+        + ",".join(f"{SYSTEMS['loinc']}|{code}" for code in codes)
+        + f"&_sort=-date&_count={OBSERVATIONS_PER_CONCEPT}"
+    )
+
 
 #: Prefetch templates of the discovery response: key -> FHIR query (CDS Hooks prefetch tokens).
+#: Each lab concept has its own key, newest first and few, so that a long chart cannot crowd
+#: out the newest INR; medication records ``_include`` their Medications (outside the query
+#: subset CDS Hooks 2.0 recommends: a client that ignores it sends the records alone, and a
+#: Medication not sent is named on the card, not guessed).
 PREFETCH: dict[str, str] = {
     "patient": f"Patient/{_PATIENT}",
-    "observations": f"Observation?patient={_PATIENT}&code="
-    + ",".join(f"{SYSTEMS['loinc']}|{code}" for code in OBSERVATION_CODES),
+    **{f"observations-{c}": _observation_query(codes) for c, codes in OBSERVATION_CODES.items()},
     "conditions": f"Condition?patient={_PATIENT}",
-    "medicationRequests": f"MedicationRequest?patient={_PATIENT}",
-    "medicationStatements": f"MedicationStatement?patient={_PATIENT}",
+    **{
+        key: f"{kind}?patient={_PATIENT}&_include={kind}:medication"
+        for key, kind in MEDICATION_KEYS.items()
+    },
 }
+
+
+def failed_query(value: dict[str, Any]) -> str | None:
+    """Why the EHR's query failed, when a prefetch value says so with an OperationOutcome.
+
+    The value itself, or an entry of its Bundle, that is an OperationOutcome with an issue of
+    severity error or fatal (a warning beside the results is not a failure). CDS Hooks 2.0: the
+    client sends it to spare the service a follow-up query, so it is said, not asked again.
+    """
+    outcomes = [value] if value.get("resourceType") == "OperationOutcome" else []
+    if value.get("resourceType") == "Bundle":
+        for item in value.get("entry", []) or []:
+            resource = item.get("resource") if isinstance(item, dict) else None
+            if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
+                outcomes.append(resource)
+    for outcome in outcomes:
+        for issue in outcome.get("issue", []) or []:
+            if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal"):
+                text = issue.get("diagnostics") or (issue.get("details") or {}).get("text")
+                return str(text or issue.get("code") or "an error")[:200]
+    return None
+
+
+def prefetch_notes(prefetch: dict[str, Any] | None) -> list[str]:
+    """What the card must say about the prefetch: each failed query, each unread next page."""
+    notes = []
+    for key in PREFETCH:
+        value = (prefetch or {}).get(key)
+        if not isinstance(value, dict):
+            continue
+        failure = failed_query(value)
+        if failure is not None:
+            notes.append(f"{key}: the EHR's query failed ({failure}); its data is unknown")
+        links = value.get("link") if value.get("resourceType") == "Bundle" else None
+        if any(isinstance(x, dict) and x.get("relation") == "next" for x in links or []):
+            notes.append(f"{key}: the EHR sent one page of several; the later pages were not read")
+    return notes
+
+
+#: Conditions that make a chart an HCC chart (system|code): the mapping table's liver cell
+#: carcinoma rows; the operator may configure others (``hcc_condition_codes``).
+HCC_CODES = tuple(
+    f"{SYSTEMS.get(r.system, r.system)}|{r.code}"
+    for r in table()
+    if r.kind == "condition" and (r.display == "Liver cell carcinoma" or r.code == "109841003")
+)
+_ACTIVE = ("active", "recurrence", "relapse")
+_NOT_SO = ("refuted", "entered-in-error")
+
+
+def has_active_hcc(resources: list[dict[str, Any]], codes: tuple[str, ...] = HCC_CODES) -> bool:
+    """Whether a Condition with one of ``codes`` is active (clinical status) and not refuted."""
+    from hcc_asp.patient.fhir.mapping import normal_code
+
+    wanted = {_split(c, normal_code) for c in codes}
+    for resource in resources:
+        if resource.get("resourceType") != "Condition":
+            continue
+        if _first(resource.get("verificationStatus")) in _NOT_SO:
+            continue
+        if _first(resource.get("clinicalStatus")) not in _ACTIVE:
+            continue
+        for coding in (resource.get("code") or {}).get("coding", []) or []:
+            if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+                key = _split(f"{coding.get('system')}|{coding['code']}", normal_code)
+                if key in wanted:
+                    return True
+    return False
+
+
+def _split(text: str, normal: Any) -> tuple[str, str]:
+    system, _, code = text.rpartition("|")
+    short = next((name for name, url in SYSTEMS.items() if url == system), system)
+    return system, normal(short, code)
+
+
+def _first(concept: Any) -> str | None:
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    return None
 
 
 class RequestProblem(Exception):
@@ -350,7 +469,12 @@ class ReaderMissing(Exception):
     """The FHIR reader's libraries are not installed (the ``fhir`` extra)."""
 
 
-def read_patient(resources: list[dict[str, Any]], as_of: Any = None, aliases: Any = None) -> Any:
+def read_patient(
+    resources: list[dict[str, Any]],
+    as_of: Any = None,
+    aliases: Any = None,
+    medications_complete: bool = False,
+) -> Any:
     """The Patient model (and the resource each value came from) read from FHIR resources.
 
     The mapping is the patient input's own (``hcc_asp.patient.fhir.patient_from_fhir``): the
@@ -359,6 +483,8 @@ def read_patient(resources: list[dict[str, Any]], as_of: Any = None, aliases: An
     from hcc_asp.patient.fhir import patient_from_fhir
 
     try:
-        return patient_from_fhir(resources, as_of=as_of, aliases=aliases)
+        return patient_from_fhir(
+            resources, as_of=as_of, aliases=aliases, medications_complete=medications_complete
+        )
     except ImportError as error:  # the [fhir] extra (fhir.resources) is not installed
         raise ReaderMissing(f"reading FHIR needs pip install 'hcc-asp[fhir]' ({error})") from None

@@ -49,6 +49,16 @@ class ServiceSettings(BaseModel):
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Time a client has to send a request's body."
     )
+    hcc_condition_codes: tuple[str, ...] = Field(
+        default=(),
+        description="Condition codes (system|code) of an HCC chart: patient-view answers only "
+        "when one is active (default: the mapping table's liver cell carcinoma codes).",
+    )
+    medications_complete: bool = Field(
+        default=False,
+        description="The EHR's medication records are its complete list: none of a systemic "
+        "drug means no prior systemic therapy (first line).",
+    )
     jwks_file: Path | None = Field(
         default=None, description="JWK Set of the EHR's public keys; when set, a JWT is required."
     )

@@ -25,6 +25,7 @@ from typing import Any
 
 from hcc_asp.patient.fhir.derive import Derivation, derive
 from hcc_asp.patient.fhir.read import (
+    ReadLog,
     Resource,
     looks_like_fhir,
     read_fhir_source,
@@ -45,7 +46,22 @@ __all__ = [
     "patient_from_fhir",
     "read_derivation",
     "resources_by_patient",
+    "used_by_mapping",
 ]
+
+
+def used_by_mapping(resource: dict[str, Any]) -> bool:
+    """Whether the mapping reads this resource: its type, and a mapped code for an Observation.
+
+    An Observation or Condition is read when its code, or one of its components', is in the
+    mapping table; what is not read is skipped before any bound.
+    """
+    from hcc_asp.patient.fhir.read import USED_TYPES, _mapped
+
+    kind = resource.get("resourceType")
+    if kind not in USED_TYPES:
+        return False
+    return kind not in ("Observation", "Condition") or _mapped(str(kind).lower(), resource)
 
 
 def patient_from_fhir(
@@ -53,6 +69,7 @@ def patient_from_fhir(
     as_of: dt.date | None = None,
     aliases: Mapping[str, str] | None = None,
     default_id: str = "patient",
+    medications_complete: bool = False,
 ) -> tuple[Patient, dict[str, Source]]:
     """Build the patient from one patient's FHIR R4 resources, with where each value came from.
 
@@ -63,25 +80,40 @@ def patient_from_fhir(
     ``(patient, sources)``; ``sources`` maps patient-file key paths (``labs.inr``,
     ``prior_therapies[0].regimen``) to :class:`~hcc_asp.patient.sources.Source` (references,
     element, date, stale). The patient also carries them (``patient.sources()``), so
-    ``recommend`` and ``explain`` show them. Raises ``PatientError`` on bad FHIR.
+    ``recommend`` and ``explain`` show them, and what was left out (``patient.record_notes()``).
+    ``medications_complete`` says the caller holds the complete medication list: no medication
+    record then means no prior systemic therapy (FHIR alone cannot prove an absence). Raises
+    ``PatientError`` only for input that is not FHIR JSON or not one patient's.
     """
-    derivation = derivation_from_fhir(resources, as_of)
+    derivation = derivation_from_fhir(resources, as_of, medications_complete)
     return patient_from_derivation(derivation, aliases, default_id), derivation.sources
 
 
 def derivation_from_fhir(
     resources: list[dict[str, Any]] | dict[str, Any] | list[Resource],
     as_of: dt.date | None = None,
+    medications_complete: bool = False,
 ) -> Derivation:
     """Validate and map resources: data, sources, notes and mapping problems (not yet validated).
 
-    :func:`patient_from_derivation` validates the data and raises every problem.
+    :func:`patient_from_derivation` validates the data, leaving out (with a note) each value
+    that does not validate.
     """
+    log = ReadLog()
     if isinstance(resources, list) and resources and isinstance(resources[0], Resource):
         validated = [item for item in resources if isinstance(item, Resource)]
     else:
-        validated = resources_from_data(resources)
-    return derive(validated, as_of or dt.date.today())
+        validated = resources_from_data(resources, log)
+    return _derive(validated, as_of or dt.date.today(), log, medications_complete)
+
+
+def _derive(
+    resources: list[Resource], as_of: dt.date, log: ReadLog, medications_complete: bool
+) -> Derivation:
+    derivation = derive(resources, as_of, medications_complete)
+    derivation.notes[:0] = log.summary() + log.left_out
+    derivation.left_out[:0] = log.left_out
+    return derivation
 
 
 def load_fhir(
@@ -90,6 +122,7 @@ def load_fhir(
     as_of: dt.date | None = None,
     aliases: Mapping[str, str] | None = None,
     text: str | None = None,
+    medications_complete: bool = False,
 ) -> Patient:
     """Read FHIR from a path (Bundle/resource JSON, NDJSON, a directory) or ``-``: the patient.
 
@@ -98,7 +131,9 @@ def load_fhir(
     """
     try:
         return patient_from_derivation(
-            read_derivation(source, stdin, as_of, text), aliases, _default_id(source)
+            read_derivation(source, stdin, as_of, text, medications_complete),
+            aliases,
+            _default_id(source),
         )
     except PatientError as error:
         error.source = source
@@ -110,10 +145,13 @@ def read_derivation(
     stdin: typing.TextIO | None = None,
     as_of: dt.date | None = None,
     text: str | None = None,
+    medications_complete: bool = False,
 ) -> Derivation:
     """Read FHIR from a path or ``-`` and map it: data, sources and notes (``hcc-asp import``)."""
+    log = ReadLog()
     try:
-        return derive(read_fhir_source(source, stdin, text), as_of or dt.date.today())
+        resources = read_fhir_source(source, stdin, text, log)
+        return _derive(resources, as_of or dt.date.today(), log, medications_complete)
     except PatientError as error:
         error.source = source
         raise
@@ -144,6 +182,10 @@ def resources_by_patient(
                     if isinstance(reference, str) and "Patient/" in reference:
                         owner = reference.rsplit("Patient/", 1)[1].split("/")[0] or None
                         break
+                    if isinstance(reference, str) and reference.startswith("urn:uuid:"):
+                        # Synthea names a Patient by urn:uuid:<its id> (the entry's fullUrl)
+                        owner = reference.removeprefix("urn:uuid:") or None
+                        break
         if owner is None:
             unassigned.append(resource)
         else:
@@ -161,21 +203,69 @@ def _default_id(source: str) -> str:
 def patient_from_derivation(
     derivation: Derivation, aliases: Mapping[str, str] | None = None, default_id: str = "patient"
 ) -> Patient:
-    """Validate derived data as a patient; every problem names the resource it came from.
+    """Validate derived data as a patient, leaving out each value that does not validate.
 
-    The mapping's own problems (``derivation.problems``) come first, then those of validating
-    the rest, so that one run reports every problem of the record.
+    The mapping's own problems (``derivation.problems``: input that is not one patient's
+    record) refuse the record. A value that does not validate as a patient value (an ECOG of 7)
+    is left out, unknown, with a line naming its resource and element in
+    ``derivation.left_out`` and ``derivation.notes``; the rest of the record is kept.
     """
-    problems = list(derivation.problems)
-    patient: Patient | None = None
-    try:
-        patient = patient_from_data(derivation.data, default_id=default_id, aliases=aliases)
-    except PatientError as error:
-        problems.extend(_locate(line, derivation.sources) for line in error.problems)
-    if problems or patient is None:
-        raise PatientError(problems)
-    patient.set_sources(derivation.sources)
-    return patient
+    if derivation.problems:
+        raise PatientError(list(derivation.problems))
+    for _ in range(_MAX_ROUNDS):
+        try:
+            patient = patient_from_data(derivation.data, default_id=default_id, aliases=aliases)
+        except PatientError as error:
+            if not _leave_out(error.problems, derivation):
+                raise PatientError(
+                    [_locate(p, derivation.sources) for p in error.problems]
+                ) from None
+            continue
+        patient.set_sources(derivation.sources)
+        patient.set_record_notes(derivation.left_out)
+        return patient
+    raise PatientError(["patient data: too many values left out"])  # nocoverage: bounded rounds
+
+
+#: Validation rounds, each leaving out the values the last one refused.
+_MAX_ROUNDS = 8
+
+
+def _leave_out(problems: list[str], derivation: Derivation) -> bool:
+    """Remove the keys of ``problems`` from the derived data; False when one has no key."""
+    removed = False
+    for line in problems:
+        key, separator, _rest = line.partition(": ")
+        path = key.split("[", 1)[0] if key.startswith("liver.etiology") else key
+        if not separator or not _remove(derivation.data, path):
+            return False
+        removed = True
+        text = f"{_locate(line, derivation.sources)}; left unknown"
+        derivation.left_out.append(text)
+        derivation.notes.append(text)
+        derivation.sources.pop(path, None)
+    return removed
+
+
+def _remove(data: dict[str, Any], path: str) -> bool:
+    """Delete ``a.b[2].c`` from nested data; False when it is not there."""
+    parts = [p for p in path.replace("]", "").replace("[", ".").split(".") if p]
+    node: Any = data
+    for part in parts[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    last = parts[-1] if parts else ""
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node[int(last)] = {}  # a line stays a line; its values become unknown
+        return True
+    return False
 
 
 def _locate(line: str, sources: Mapping[str, Source]) -> str:

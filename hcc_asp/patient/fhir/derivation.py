@@ -22,6 +22,14 @@ class Derivation:
     sources: dict[str, Source]
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: What the answer must say was left out: values left unknown, records not counted.
+    left_out: list[str] = field(default_factory=list)
+
+
+def leave(out: Derivation, text: str) -> None:
+    """A value of the record left unknown, or a record not counted: a note, and an answer note."""
+    out.notes.append(text)
+    out.left_out.append(text)
 
 
 def put(data: dict[str, Any], key: str, value: Any) -> None:

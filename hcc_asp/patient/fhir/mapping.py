@@ -1,9 +1,12 @@
 """The FHIR mapping table (``mapping.csv``), read once: which code fills which patient key.
 
-Columns: ``kind`` (observation, condition, severity, medication, reason), ``system`` (loinc,
-snomed, icd10cm, rxnorm, or ``name`` for a drug matched by name in the text), ``code``,
+Columns: ``kind`` (observation, answer, condition, severity, medication, reason), ``system``
+(loinc, snomed, icd10cm, icd10 (WHO), rxnorm, or ``name`` for a drug matched by name in the
+text), ``code``,
 ``display``, ``target`` (a patient-file key path; ``-`` = recognised, no key), ``value`` (the
-unit for observations; the value or rule for the others), ``refuted`` (the value a refuted or
+unit for observations, or for a recognised measure not used the note the answer shows; the coded
+answer's value for ``answer`` rows, read from ``valueCodeableConcept``; the value or rule for the
+others), ``refuted`` (the value a refuted or
 resolved Condition gives; empty = none), ``source`` (where the code was confirmed) and
 ``verified`` (false = not confirmed in two sources or one authoritative one).
 
@@ -22,6 +25,7 @@ SYSTEMS = {
     "loinc": "http://loinc.org",
     "snomed": "http://snomed.info/sct",
     "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
+    "icd10": "http://hl7.org/fhir/sid/icd-10",
     "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
 }
 
@@ -46,6 +50,7 @@ class Row:
             "loinc": "LOINC",
             "snomed": "SNOMED CT",
             "icd10cm": "ICD-10-CM",
+            "icd10": "ICD-10 (WHO)",
             "rxnorm": "RxNorm",
         }.get(self.system, self.system)
 
@@ -73,7 +78,7 @@ def table() -> tuple[Row, ...]:
 def normal_code(system: str, code: str) -> str:
     """Compare codes as senders write them: ICD-10-CM with or without the dot, any case."""
     code = code.strip()
-    if system == "icd10cm":
+    if system in ("icd10cm", "icd10"):
         code = code.upper()
         if "." not in code and len(code) > 3:
             code = f"{code[:3]}.{code[3:]}"

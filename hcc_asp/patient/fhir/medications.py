@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hcc_asp.patient.fhir.derivation import Derivation, put
+from hcc_asp.patient.fhir.derivation import Derivation, leave, put
 from hcc_asp.patient.fhir.elements import code_text, date_of, plain
 from hcc_asp.patient.fhir.mapping import Row, name_rows, rows_for
 from hcc_asp.patient.fhir.read import Resource
@@ -28,7 +28,17 @@ SAME_COURSE_DAYS = 90
 COMBINATION_DAYS = 42
 
 
-_MEDICATION_SKIPPED = ("entered-in-error", "cancelled", "draft", "not-done", "not-taken")
+_MEDICATION_SKIPPED = (
+    "entered-in-error",
+    "cancelled",
+    "draft",
+    "not-done",
+    "not-taken",
+    "intended",
+)
+#: MedicationRequest intents that are not an order to give the drug (FHIR R4 request-intent):
+#: a proposal, a plan or an option is not therapy given.
+_INTENT_NOT_GIVEN = ("proposal", "plan", "option")
 
 
 _MEDICATION_ACTIVE = ("active", "on-hold", "in-progress")
@@ -72,10 +82,14 @@ def read_medications(
     flags: dict[str, tuple[Any, Resource]] = {}
     for resource in given:
         model = resource.model
-        if model.status in _MEDICATION_SKIPPED or model.status == "intended":
-            continue
-        concept = _medication_concept(model, medications)
+        concept = _medication_concept(resource, medications, out)
         drug, row = _drug(concept, drug_names)
+        not_given = _not_given(model)
+        if not_given is not None:
+            if drug is not None:
+                out.notes.append(f"{resource.name} ({drug}): {not_given}; not a line of therapy")
+                out.left_out.append(f"{resource.name} ({drug}): {not_given}, not counted as given")
+            continue
         start, end = _medication_period(resource)
         if start is not None and start > as_of:
             out.notes.append(f"{resource.name}: starts {start}, after the as-of date {as_of}")
@@ -103,19 +117,58 @@ def read_medications(
         _lines(records, vocabulary, out)
 
 
-def _medication_concept(model: Any, medications: dict[Any, Resource]) -> Any:
+def _not_given(model: Any) -> str | None:
+    """Why a medication record is not therapy given (None when it is)."""
+    if model.status in _MEDICATION_SKIPPED:
+        return f"status {model.status}"
+    if getattr(model, "doNotPerform", None) is True:
+        return "doNotPerform true (an order not to give it)"
+    intent = getattr(model, "intent", None)
+    if intent in _INTENT_NOT_GIVEN:
+        return f"intent {intent}"
+    return None
+
+
+def _medication_concept(resource: Resource, medications: dict[Any, Resource], out: Any) -> Any:
+    """The medication's code: inline, or through its reference as FHIR resolves it.
+
+    ``#id`` is a contained resource of this very resource (never a top-level one); other
+    references are looked up by ``fullUrl`` (``urn:uuid:``, absolute URL) and by ``Type/id``. A
+    reference with only a ``display`` is matched by that name, with a note.
+    """
+    model = resource.model
     concept = getattr(model, "medicationCodeableConcept", None)
     if concept is not None:
         return concept
-    reference = getattr(getattr(model, "medicationReference", None), "reference", None)
+    medication = getattr(model, "medicationReference", None)
+    reference = getattr(medication, "reference", None)
     if isinstance(reference, str):
-        target = medications.get(reference.rsplit("/", 1)[-1].lstrip("#"))
-        if target is None:
+        if reference.startswith("#"):
             for contained in getattr(model, "contained", None) or []:
                 if f"#{contained.id}" == reference and hasattr(contained, "code"):
                     return contained.code
+        target = None if reference.startswith("#") else medications.get(reference)
+        if target is None and "/" in reference:
+            target = medications.get("/".join(reference.rstrip("/").split("/")[-2:]))
         if target is not None:
             return target.model.code
+    display = getattr(medication, "display", None)
+    if isinstance(reference, str) and not (isinstance(display, str) and display.strip()):
+        leave(
+            out,
+            f"{resource.name} medicationReference: {reference} is not in the input; the drug is "
+            "unknown and this record is not counted as a line of therapy",
+        )
+        return None
+    if isinstance(display, str) and display.strip():
+        from fhir.resources.R4B.codeableconcept import CodeableConcept
+
+        out.notes.append(
+            f"{resource.name} medicationReference: "
+            + (f"{reference} not in the input; " if isinstance(reference, str) else "")
+            + f"matched by its display {display.strip()!r}"
+        )
+        return CodeableConcept(text=display.strip())
     return None
 
 

@@ -1,26 +1,39 @@
 """Read FHIR R4 input for one patient: a Bundle, one resource, NDJSON, or a directory of them.
 
-The input is untrusted, so it is bounded (:data:`MAX_BYTES` of UTF-8 text in all and
-:data:`MAX_DEPTH` nesting, as a patient file; :data:`MAX_FHIR_NODES` JSON values, enough for a
-real chart's years of labs), parsed strictly (no duplicate
-keys, no ``NaN``), and every resource the mapping uses is validated by the ``fhir.resources`` R4B
-model of its type. Resources of other types are ignored, not validated. Every problem is one line
-naming the resource (``Observation/lab-1``, or ``Bundle.entry[3]`` when it has no id) and the
-element path.
+What is read is bounded by what the mapping uses (README, "FHIR input"). As each resource is
+read, one of a type the mapping does not use (an Encounter, a 1 MiB DocumentReference) or an
+Observation or Condition of a code it does not map is skipped and dropped at once, before any
+bound. The bounds then count the resources kept: :data:`MAX_USED` resources and
+:data:`MAX_USED_NODES` JSON values in all (years of monthly labs fit many times over),
+:data:`MAX_RESOURCE_NODES` values in one resource, :data:`MAX_DEPTH` nesting. The input itself is
+at most :data:`MAX_FHIR_BYTES`; a file larger than a patient file's bound (``MAX_BYTES``) is read
+one resource at a time (``ijson``), so that memory follows the resources kept, not the file.
+
+Reading is generous: only input that is not FHIR JSON at all is refused (not JSON, no
+``resourceType``). An element that is not valid FHIR is left out of its resource, and a resource
+that still does not validate is left out, each with a line in :class:`ReadLog` naming the
+resource and the element (the answer's notes and ``import``'s comments show them). Resources
+kept are validated by the ``fhir.resources`` R4B model of their type. Strict JSON (no duplicate
+keys, no ``NaN``) is kept for files up to ``MAX_BYTES``; the streamed reader of larger files
+keeps the last of duplicate keys.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import typing
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hcc_asp.patient.bounds import MAX_BYTES, MAX_DEPTH
 from hcc_asp.patient.problems import PatientError
 
-#: Resource types the mapping reads; only these are validated with fhir.resources.
+#: Resource types the mapping reads; only these are kept and validated with fhir.resources.
 USED_TYPES = (
     "Patient",
     "Observation",
@@ -30,15 +43,23 @@ USED_TYPES = (
     "MedicationStatement",
     "Medication",
 )
-#: Bundle types that carry one patient's record.
-BUNDLE_TYPES = ("collection", "searchset", "transaction")
+#: Bundle types read without a note (a document's Composition is a type the mapping skips).
+BUNDLE_TYPES = ("collection", "searchset", "transaction", "document", "batch")
 #: Most files read from a directory.
 MAX_FILES = 1000
-#: Most JSON values in one patient's FHIR record. A patient file's bound (``MAX_NODES``, 10 000)
-#: is far too small for FHIR: one lab Observation is 20-40 values, and a real chart of an
-#: HCC patient on therapy holds hundreds of them (600 lab results were refused as "too many
-#: values"); the byte bound keeps memory and time in check.
-MAX_FHIR_NODES = 250_000
+#: Largest FHIR input read (every file together): a chart of many years is tens of MB.
+MAX_FHIR_BYTES = 1024 * 1024 * 1024
+#: Most resources kept (of the types and codes the mapping uses), and their JSON values.
+MAX_USED = 50_000
+MAX_USED_NODES = 2_000_000
+#: Most JSON values in one kept resource.
+MAX_RESOURCE_NODES = 20_000
+#: Skipped Observations and Conditions named one by one in the notes; the rest are counted.
+NAMED_SKIPPED = 50
+
+
+class TooMuchData(PatientError):
+    """More resources of the kinds the mapping uses than the bounds: not a bad input."""
 
 
 class Resource(typing.NamedTuple):
@@ -47,6 +68,29 @@ class Resource(typing.NamedTuple):
     data: dict[str, Any]
     model: Any
     name: str  # "Observation/lab-1", or "Bundle.entry[3] (Observation)" without an id
+    full_url: str | None = None  # the Bundle entry's fullUrl (urn:uuid:..., absolute URL)
+
+
+@dataclass
+class ReadLog:
+    """What reading left out, for the answer: ``notes`` for everyone, ``left_out`` matters.
+
+    ``left_out`` names each element or resource that was not read because it is not valid FHIR
+    (the value it carried stays unknown); ``notes`` adds what was skipped as not used.
+    """
+
+    notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    named: int = 0
+
+    def summary(self) -> list[str]:
+        """The notes, with one line counting what was skipped unnamed."""
+        lines = list(self.notes)
+        if self.skipped:
+            counts = ", ".join(f"{kind} {n}" for kind, n in sorted(self.skipped.items()))
+            lines.append(f"skipped as not used by the mapping: {counts}")
+        return lines
 
 
 def looks_like_fhir(text: str) -> bool:
@@ -60,28 +104,35 @@ def looks_like_fhir(text: str) -> bool:
 
 
 def read_fhir_source(
-    source: str, stdin: typing.TextIO | None = None, text: str | None = None
+    source: str,
+    stdin: typing.TextIO | None = None,
+    text: str | None = None,
+    log: ReadLog | None = None,
 ) -> list[Resource]:
     """Read the FHIR input at ``source``: a file, ``-`` for stdin, or a directory of files.
 
     A directory contributes its regular ``*.json`` and ``*.ndjson`` files, in name order.
     ``text`` is the file's text when the caller has read it already (to sniff its format).
+    Standard input is read up to ``MAX_BYTES``; a larger chart is given as a file.
     """
     from hcc_asp.patient.file import is_directory, read_source
 
+    log = log if log is not None else ReadLog()
+    collector = _Collector(log)
     path = Path(source)
-    if text is None and source != "-" and is_directory(source):
-        texts = list(_directory(path))
-    else:
+    if text is not None or source == "-":
         if text is None:
             text, _ = read_source(source, stdin)
-        texts = [(source, text)]
-    return resources_from_texts(texts)
+        _read_text(source, text, collector)
+    elif is_directory(source):
+        for item in _directory(path):
+            _read_file(item, collector)
+    else:
+        _read_file(path, collector)
+    return collector.validated()
 
 
-def _directory(path: Path) -> Iterator[tuple[str, str]]:
-    from hcc_asp.patient.file import read_source
-
+def _directory(path: Path) -> list[Path]:
     files = sorted(
         item
         for item in path.iterdir()
@@ -91,51 +142,201 @@ def _directory(path: Path) -> Iterator[tuple[str, str]]:
         raise PatientError(f"{path}: no .json or .ndjson files in this directory", str(path))
     if len(files) > MAX_FILES:
         raise PatientError(f"{path}: more than {MAX_FILES} files", str(path))
-    total = 0
-    for item in files:
-        text, _ = read_source(str(item))
-        total += len(text.encode("utf-8"))
-        if total > MAX_BYTES:
-            raise PatientError(
-                f"{path}: too large (more than {MAX_BYTES // (1024 * 1024)} MiB in all)", str(path)
-            )
-        yield str(item), text
+    if sum(item.stat().st_size for item in files) > MAX_FHIR_BYTES:
+        raise PatientError(f"{path}: too large (more than {_mib(MAX_FHIR_BYTES)} in all)")
+    return files
 
 
-def resources_from_texts(texts: list[tuple[str, str]]) -> list[Resource]:
+def _mib(size: int) -> str:
+    return f"{size // (1024 * 1024)} MiB"
+
+
+def _read_file(path: Path, collector: _Collector) -> None:
+    """One file: read whole and strict up to ``MAX_BYTES``, else one resource at a time."""
+    from hcc_asp.patient.file import read_source
+
+    where = str(path)
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        size = 0
+    if size <= MAX_BYTES:
+        text, _ = read_source(where)
+        _read_text(where, text, collector)
+        return
+    if size > MAX_FHIR_BYTES:
+        raise PatientError(f"{where}: too large (more than {_mib(MAX_FHIR_BYTES)})")
+    from hcc_asp.patient.fhir.stream import stream_file
+
+    stream_file(path, collector)
+
+
+def _read_text(where: str, text: str, collector: _Collector) -> None:
+    for label, document in _documents(where, text, collector.problems):
+        collector.unpack(document, label)
+
+
+def resources_from_texts(
+    texts: list[tuple[str, str]], log: ReadLog | None = None
+) -> list[Resource]:
     """Parse and validate the resources of every ``(where, text)``; raise every problem."""
-    problems: list[str] = []
-    raw: list[tuple[dict[str, Any], str]] = []
-    nodes = 0
+    collector = _Collector(log if log is not None else ReadLog())
     for where, text in texts:
-        for label, document in _documents(where, text, problems):
-            nodes += _size(document)
-            if nodes > MAX_FHIR_NODES:
-                raise PatientError(f"{where}: too many values (more than {MAX_FHIR_NODES})")
-            raw.extend(_unpack(document, label, problems))
-    resources = [_validated(data, name, problems) for data, name in raw]
-    if problems:
-        raise PatientError(problems)
-    return [resource for resource in resources if resource is not None]
+        _read_text(where, text, collector)
+    return collector.validated()
 
 
-def resources_from_data(data: Any) -> list[Resource]:
+def resources_from_data(data: Any, log: ReadLog | None = None) -> list[Resource]:
     """Validate already-parsed FHIR JSON: a Bundle, one resource, or a list of resources."""
-    problems: list[str] = []
+    collector = _Collector(log if log is not None else ReadLog())
     documents = data if isinstance(data, list) else [data]
-    raw: list[tuple[dict[str, Any], str]] = []
     for index, document in enumerate(documents):
         label = f"[{index}]" if isinstance(data, list) else "(top level)"
-        if _depth(document) > MAX_DEPTH:
-            problems.append(f"{label}: nested too deeply (more than {MAX_DEPTH} levels)")
-            continue
-        raw.extend(_unpack(document, label, problems))
-    if sum(_size(document) for document in documents) > MAX_FHIR_NODES:
-        raise PatientError(f"too many values (more than {MAX_FHIR_NODES})")
-    resources = [_validated(item, name, problems) for item, name in raw]
-    if problems:
-        raise PatientError(problems)
-    return [resource for resource in resources if resource is not None]
+        collector.unpack(document, label)
+    return collector.validated()
+
+
+class _Collector:
+    """Keeps the resources the mapping uses, bounded; skips the rest as they are read."""
+
+    def __init__(self, log: ReadLog) -> None:
+        self.log = log
+        self.problems: list[str] = []
+        self.kept: list[tuple[dict[str, Any], str, str | None]] = []
+        self.nodes = 0
+
+    @property
+    def notes(self) -> list[str]:
+        """The notes of the read (for the streamed reader)."""
+        return self.log.notes
+
+    @property
+    def left_out(self) -> list[str]:
+        """What was left out (for the streamed reader)."""
+        return self.log.left_out
+
+    def entry(self, entry: Any, index: int) -> None:
+        """Keep the resource of one Bundle entry, if the mapping uses it."""
+        found = entry_resource(entry, index, self.log)
+        if found is not None:
+            self.add(*found)
+
+    def used(self, kind: str) -> bool:
+        """Whether the mapping reads resources of this type."""
+        return kind in USED_TYPES
+
+    def skip(self, kind: str) -> None:
+        """Count a resource of a type the mapping does not read."""
+        self.log.skipped[kind] += 1
+
+    def known_bundle(self, kind: Any) -> bool:
+        """Whether a Bundle type is read without a note."""
+        return kind in BUNDLE_TYPES
+
+    def parse(self, text: str, label: str) -> Any:
+        """Strict JSON of one NDJSON line, or None with the problem recorded."""
+        try:
+            return _strict_json(text)
+        except json.JSONDecodeError as error:
+            self.problems.append(f"{label}: not JSON ({_json_reason(error)})")
+        except _JsonProblem as problem:
+            self.problems.append(f"{label}: {problem}")
+        return None
+
+    def unpack(self, document: Any, label: str) -> None:
+        """Keep the used resources of one JSON document (a Bundle's entries, or itself)."""
+        for data, name, full_url in _unpack(document, label, self.problems, self.log):
+            self.add(data, name, full_url)
+
+    def add(self, data: dict[str, Any], name: str, full_url: str | None) -> None:
+        """Keep one resource if the mapping uses it, within the bounds."""
+        kind = str(data.get("resourceType"))
+        if kind not in USED_TYPES:
+            self.log.skipped[kind] += 1
+            return
+        if kind in ("Observation", "Condition") and not _mapped(kind.lower(), data):
+            if self.log.named < NAMED_SKIPPED:
+                self.log.named += 1
+                self.log.notes.append(f"{name} ({_raw_code_text(data.get('code'))}): not used")
+            else:
+                self.log.skipped[f"{kind} (codes not mapped)"] += 1
+            return
+        size = _size(data)
+        if size > MAX_RESOURCE_NODES or _depth(data) > MAX_DEPTH:
+            trimmed = self._trimmed(data, name)
+            if trimmed is None:
+                return
+            data, size = trimmed, _size(trimmed)
+        self.nodes += size
+        if len(self.kept) >= MAX_USED or self.nodes > MAX_USED_NODES:
+            raise TooMuchData(
+                f"{name}: more than {MAX_USED} resources or {MAX_USED_NODES} values of the kinds "
+                "the mapping uses; give one patient's record"
+            )
+        self.kept.append((data, name, full_url))
+
+    def _trimmed(self, data: dict[str, Any], name: str) -> dict[str, Any] | None:
+        """The resource without its elements beyond the bounds (each named), or None."""
+        kept: dict[str, Any] = {}
+        for key, value in data.items():
+            if _depth(value) >= MAX_DEPTH or _size(value) > MAX_RESOURCE_NODES:
+                self.log.left_out.append(
+                    f"{name} {key}: larger than this tool reads ({MAX_RESOURCE_NODES} values, "
+                    f"{MAX_DEPTH} levels); left out"
+                )
+            else:
+                kept[key] = value
+        if _size(kept) > MAX_RESOURCE_NODES:
+            self.log.left_out.append(
+                f"{name}: more than {MAX_RESOURCE_NODES} values in one resource; not read"
+            )
+            return None
+        return kept
+
+    def validated(self) -> list[Resource]:
+        """Validate what was kept; raise the problems of input that is not FHIR JSON."""
+        if self.problems:
+            raise PatientError(self.problems)
+        resources = [_validated(d, n, u, self.log) for d, n, u in self.kept]
+        return [resource for resource in resources if resource is not None]
+
+
+def _mapped(kind: str, data: dict[str, Any]) -> bool:
+    """Whether an Observation or Condition (or one of its components) has a mapped code."""
+    from hcc_asp.patient.fhir.mapping import rows_for
+
+    concepts = [data.get("code")]
+    components = data.get("component")
+    if isinstance(components, list):
+        concepts.extend(c.get("code") for c in components if isinstance(c, dict))
+    for concept in concepts:
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        for coding in codings if isinstance(codings, list) else []:
+            if not isinstance(coding, dict):
+                continue
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str) and rows_for(kind, system, code):
+                return True
+    return False
+
+
+def _raw_code_text(concept: Any) -> str:
+    """``LOINC 718-7 Hemoglobin`` from raw JSON, as the mapping's notes name a code."""
+    from hcc_asp.patient.fhir.mapping import SYSTEMS
+
+    labels = {"loinc": "LOINC", "snomed": "SNOMED CT", "icd10cm": "ICD-10-CM", "rxnorm": "RxNorm"}
+    names = {url: labels.get(short, short) for short, url in SYSTEMS.items()}
+    if not isinstance(concept, dict):
+        return "no code"
+    codings = concept.get("coding")
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict):
+            system = coding.get("system")
+            label = names.get(system, system) if isinstance(system, str) else "no system"
+            display = f" {coding['display']}" if isinstance(coding.get("display"), str) else ""
+            return f"{label} {coding.get('code')}{display}"
+    text = concept.get("text")
+    return text if isinstance(text, str) else "no code"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,8 +438,14 @@ def _size(value: Any) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _unpack(document: Any, label: str, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
-    """The resources of one JSON document: a Bundle's entries, or the resource itself."""
+def _unpack(
+    document: Any, label: str, problems: list[str], log: ReadLog
+) -> list[tuple[dict[str, Any], str, str | None]]:
+    """The resources of one JSON document: a Bundle's entries, or the resource itself.
+
+    Only a document that is not a FHIR resource is a problem; an odd Bundle (another type, an
+    entry that is not a resource, a Bundle inside) is read as far as it goes, with a note.
+    """
     if not isinstance(document, dict):
         problems.append(f"{label}: not a FHIR resource (a JSON object with resourceType)")
         return []
@@ -247,34 +454,39 @@ def _unpack(document: Any, label: str, problems: list[str]) -> list[tuple[dict[s
         problems.append(f"{label}: not a FHIR resource (no resourceType)")
         return []
     if kind != "Bundle":
-        return [(document, _name(document, label))]
+        return [(document, _name(document, label), None)]
     bundle_type = document.get("type")
     if bundle_type not in BUNDLE_TYPES:
-        problems.append(
-            f"Bundle type: must be one of {', '.join(BUNDLE_TYPES)}, got {_show(bundle_type)}"
+        log.notes.append(
+            f"{label} Bundle type {_show(bundle_type)}: its entries are read as a collection"
         )
-        return []
     entries = document.get("entry", [])
     if not isinstance(entries, list):
-        problems.append(f"Bundle entry: must be a list, got {_show(entries)}")
+        log.left_out.append(f"{label} Bundle.entry: not a list ({_show(entries)}); not read")
         return []
-    found: list[tuple[dict[str, Any], str]] = []
-    for index, entry in enumerate(entries):
-        where = f"Bundle.entry[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: must be an object, got {_show(entry)}")
-            continue
-        resource = entry.get("resource")
-        if resource is None:
-            continue  # a transaction entry without a resource (e.g. DELETE) carries no data
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            problems.append(f"{where}.resource: must be a FHIR resource with resourceType")
-            continue
-        if resource["resourceType"] == "Bundle":
-            problems.append(f"{where}.resource: a Bundle inside a Bundle is not read")
-            continue
-        found.append((resource, _name(resource, where)))
-    return found
+    found = [entry_resource(entry, index, log) for index, entry in enumerate(entries)]
+    return [item for item in found if item is not None]
+
+
+def entry_resource(
+    entry: Any, index: int, log: ReadLog
+) -> tuple[dict[str, Any], str, str | None] | None:
+    """``(resource, name, fullUrl)`` of one Bundle entry, or None (with a note) for none."""
+    where = f"Bundle.entry[{index}]"
+    if not isinstance(entry, dict):
+        log.left_out.append(f"{where}: not an object ({_show(entry)}); not read")
+        return None
+    resource = entry.get("resource")
+    if resource is None:
+        return None  # a transaction entry without a resource (e.g. DELETE) carries no data
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        log.left_out.append(f"{where}.resource: not a FHIR resource; not read")
+        return None
+    if resource["resourceType"] == "Bundle":
+        log.left_out.append(f"{where}.resource: a Bundle inside a Bundle; not read")
+        return None
+    full_url = entry.get("fullUrl")
+    return resource, _name(resource, where), full_url if isinstance(full_url, str) else None
 
 
 def _name(resource: dict[str, Any], where: str) -> str:
@@ -285,25 +497,47 @@ def _name(resource: dict[str, Any], where: str) -> str:
     return f"{where} ({kind})"
 
 
-def _validated(data: dict[str, Any], name: str, problems: list[str]) -> Resource | None:
-    """Validate a used resource with its fhir.resources R4B model; skip other types."""
-    kind = data["resourceType"]
-    if kind not in USED_TYPES:
-        return None
+def _validated(
+    data: dict[str, Any], name: str, full_url: str | None, log: ReadLog
+) -> Resource | None:
+    """Validate a kept resource with its fhir.resources R4B model, leaving out what is invalid.
+
+    An element that does not validate is removed (its top-level element: ``valueQuantity`` for
+    a bad ``valueQuantity.value``) and the resource validated again; a resource that still does
+    not validate is left out. Each is one line in ``log.left_out``.
+    """
     from pydantic import ValidationError
 
     confused = _type_confusions(data)
-    if confused:
-        problems.extend(f"{name} {problem}" for problem in confused)
-        return None
-    model_class = _model_class(kind)
+    if confused:  # never read a boolean or a string as a number: leave that element out, named
+        for problem in confused:
+            log.left_out.append(f"{name} {problem}; left out")
+        tops = {p.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0] for p in confused}
+        data = {key: value for key, value in data.items() if key not in tops}
+    model_class = _model_class(data["resourceType"])
     try:
-        model = model_class.model_validate(data)
+        return Resource(data, model_class.model_validate(data), name, full_url)
     except ValidationError as error:
-        for item in error.errors(include_url=False):
-            problems.append(f"{name} {_element_path(item['loc'])}: {_message(item)}")
-        return None
-    return Resource(data, model, name)
+        items = error.errors(include_url=False)
+    dated = _dates_without_zone(data, items, name, log)
+    if dated is not None:
+        try:
+            return Resource(dated, model_class.model_validate(dated), name, full_url)
+        except ValidationError as error:
+            data, items = dated, error.errors(include_url=False)
+    bad = {item["loc"][0] for item in items if item["loc"] and isinstance(item["loc"][0], str)}
+    for item in items:
+        log.left_out.append(
+            f"{name} {_element_path(item['loc'])}: {_message(item)}; left out (not valid FHIR)"
+        )
+    trimmed = {key: value for key, value in data.items() if key not in bad}
+    if bad and trimmed.get("resourceType") == data["resourceType"]:
+        try:
+            return Resource(trimmed, model_class.model_validate(trimmed), name, full_url)
+        except ValidationError:
+            pass
+    log.left_out.append(f"{name}: not valid FHIR once those elements are left out; not read")
+    return None
 
 
 #: FHIR's numeric primitive elements (a JSON number in FHIR JSON, never true/false or a string).
@@ -340,6 +574,35 @@ def _type_confusions(data: Any) -> list[str]:
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
     return sorted(found)
+
+
+_NAIVE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def _dates_without_zone(
+    data: dict[str, Any], items: list[Any], name: str, log: ReadLog
+) -> dict[str, Any] | None:
+    """The resource with each dateTime that has a time but no time zone cut to its date.
+
+    FHIR requires a zone with a time; many senders omit it. The date is what the record states
+    for certain (the zone moves the time by less than a day), so the date is kept, with a note.
+    """
+    fixed = None
+    for item in items:
+        value = item.get("input")
+        found = _NAIVE_TIME.match(value) if isinstance(value, str) else None
+        if found is None or not item["loc"]:
+            continue
+        fixed = fixed if fixed is not None else copy.deepcopy(data)
+        node: Any = fixed
+        for part in item["loc"][:-1]:
+            node = node[part]
+        node[item["loc"][-1]] = found.group(1)
+        log.notes.append(
+            f"{name} {_element_path(item['loc'])}: {value!r} has a time without a time zone; "
+            f"its date {found.group(1)} is used"
+        )
+    return fixed
 
 
 def _model_class(kind: str) -> Any:

@@ -4,7 +4,9 @@ Each target unit of ``mapping.csv`` lists the spellings accepted for it and the 
 a value in that spelling into the target unit. The list holds the canonical UCUM code and the
 common non-canonical spellings seen in practice (``g/dl`` as in mCODE's own example, ``10^9/L``,
 ``K/uL``). A unit not listed is an input error: it is never guessed. Arithmetic only: 1 ng/mL =
-1 ug/L; 10*3/uL = 10*9/L; 1 /uL = 0.001 x 10*9/L; 1 [lb_av] = 0.45359237 kg.
+1 ug/L; 10*3/uL = 10*9/L (as ``G/L``: giga per litre, ``Thousand/uL``, ``x10(3)/mcL``: mcL is
+the microlitre); 1 /uL = 0.001 x 10*9/L; 1 [lb_av] = 0.45359237 kg. Units of activity (AFP in
+``[IU]/mL``) have no factor here: the value stays unknown with a note.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ UNITS: dict[str, dict[str, float]] = {
         "K/uL": 1.0,
         "K/µL": 1.0,
         "/nL": 1.0,
+        "G/L": 1.0,
+        "Thousand/uL": 1.0,
+        "10*3/ul": 1.0,
+        "x10(3)/mcL": 1.0,
         "/uL": 0.001,
         "/mm3": 0.001,
     },
