@@ -198,8 +198,8 @@ def _administration(ident: str, code: str, medication_reference: bool = False) -
 def test_an_ongoing_atezolizumab_bevacizumab_given_as_administrations_is_seen(service, fhir_server):
     base = [r for r in example_resources() if r["resourceType"] != "MedicationRequest"]
     given = [
-        _administration("ma-atezo", "1792776", medication_reference=True),
-        _administration("ma-bev", "253337", medication_reference=True),
+        _administration("ma-atezo", "1792776"),
+        _administration("ma-bev", "253337"),
     ]
     medications = [
         {
@@ -215,11 +215,11 @@ def test_an_ongoing_atezolizumab_bevacizumab_given_as_administrations_is_seen(se
     body = view(patient_id(), prefetch=prefetch, **authorization(fhir_server.base))
     detail = detail_of(post(service, body))
     assert any(path.startswith("/fhir/MedicationAdministration?") for path, _ in fhir_server.seen)
-    assert "`prior_therapies` = [(regimen atezolizumab_bevacizumab)]" in detail
+    assert "prior systemic therapies [(regimen atezolizumab bevacizumab)] (MedicationAdm" in detail
     assert "PriorTherapy(" not in detail  # no Python repr on a card
     fhir_server.resources = example_resources()
     missed = detail_of(post(service, view(patient_id(), prefetch=prefetch_of(base))))
-    assert "atezolizumab_bevacizumab" not in missed.split("**Patient data used**")[1]
+    assert "atezolizumab bevacizumab" not in missed.split("Patient data used")[1]
 
 
 # --- the sandbox's request shape ----------------------------------------------------------------
