@@ -644,10 +644,27 @@ def test_a_chart_with_600_lab_observations_is_answered(service):
         )
     prefetch = {
         "patient": {"resourceType": "Patient", "id": "p1"},
-        "observations": {
+        "observations-albumin": {
             "resourceType": "Bundle",
             "type": "searchset",
             "entry": [{"resource": r} for r in labs],
+        },
+        "conditions": {  # patient-view answers HCC charts only
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Condition",
+                        "id": "hcc",
+                        "clinicalStatus": {"coding": [{"code": "active"}]},
+                        "code": {
+                            "coding": [{"system": "http://snomed.info/sct", "code": "109841003"}]
+                        },
+                        "subject": {"reference": "Patient/p1"},
+                    }
+                }
+            ],
         },
     }
     response = post(service, view(prefetch=prefetch), timeout=60)
