@@ -248,7 +248,7 @@ def test_the_sandbox_shape_keys_it_could_not_fetch_are_absent_and_read_from_fhir
 
 
 def test_order_suggestions_are_coded_or_the_card_says_there_is_no_verified_code():
-    from hcc_asp.vocabulary import regimens
+    from hcc_asp.knowledge.base import shipped
 
     from hcc_asp.patient import read_patient
     from hcc_asp.recommend import recommend
@@ -256,7 +256,7 @@ def test_order_suggestions_are_coded_or_the_card_says_there_is_no_verified_code(
 
     root = Path(__file__).parent.parent
     document = recommend(read_patient(str(root / "examples" / "first-line-complete.yaml")))
-    vocabulary = regimens()
+    vocabulary = shipped().regimens
     card = cards.order_card(
         document,
         cards.GuidelineInfo(id="asco-2024", title="ASCO", citation="", doi=""),
