@@ -249,7 +249,6 @@ def test_the_sandbox_shape_keys_it_could_not_fetch_are_absent_and_read_from_fhir
 
 def test_order_suggestions_are_coded_or_the_card_says_there_is_no_verified_code():
     from hcc_asp.knowledge.base import shipped
-
     from hcc_asp.patient import read_patient
     from hcc_asp.recommend import recommend
     from hcc_asp.service import cards
