@@ -422,10 +422,45 @@ def test_bclc_c_from_extrahepatic_spread_at_ecog_0() -> None:
 
 
 @pytest.mark.parametrize("ecog", [1, 2])
-def test_bclc_c_from_ecog_1_or_2_in_liver_confined_disease(ecog: int) -> None:
+def test_bclc_c_from_cancer_related_ecog_1_or_2_in_liver_confined_disease(ecog: int) -> None:
+    single = {"tumour__nodules": 1, "tumour__largest_nodule_cm": 1.5}
+    assert bclc(**LIVER_CONFINED, **single, ecog=ecog, ecog_cancer_related=True) == "C"
+
+
+@pytest.mark.parametrize("ecog", [1, 2])
+def test_ecog_1_or_2_not_caused_by_the_cancer_stages_by_tumour_burden(ecog: int) -> None:
+    # BCLC counts cancer-related symptoms only (issue 22, point 1): ECOG 1 from COPD is stage A.
+    single = {"tumour__nodules": 1, "tumour__largest_nodule_cm": 2.5}
+    assert bclc(**LIVER_CONFINED, **single, ecog=ecog, ecog_cancer_related=False) == "A"
+
+
+def test_ecog_1_of_unknown_cause_leaves_a_liver_confined_stage_open() -> None:
+    # Neither C nor A is derived; the recommendation asks for ecog_cancer_related instead.
+    single = {"tumour__nodules": 1, "tumour__largest_nodule_cm": 2.5}
+    assert bclc(**LIVER_CONFINED, **single, ecog=1) is None
+
+
+def test_a_given_bclc_a_at_ecog_1_is_kept_unless_the_file_says_it_is_cancer_related() -> None:
+    single = {"tumour__nodules": 1, "tumour__largest_nodule_cm": 2.5}
+    assert bclc(**LIVER_CONFINED, **single, ecog=1, tumour__bclc_stage="A") == "A"
     assert (
-        bclc(**LIVER_CONFINED, ecog=ecog, tumour__nodules=1, tumour__largest_nodule_cm=1.5) == "C"
+        bclc(**LIVER_CONFINED, **single, ecog=1, ecog_cancer_related=False, tumour__bclc_stage="A")
+        == "A"
     )
+    with pytest.raises(InputConflictError) as conflict:
+        bclc(**LIVER_CONFINED, **single, ecog=1, ecog_cancer_related=True, tumour__bclc_stage="A")
+    assert conflict.value.problems == [
+        "tumour.bclc_stage: given A contradicts ecog_cancer_related true"
+    ]
+
+
+def test_a_given_bclc_c_at_ecog_1_not_cancer_related_in_liver_confined_disease_is_refused() -> None:
+    single = {"tumour__nodules": 1, "tumour__largest_nodule_cm": 2.5}
+    with pytest.raises(InputConflictError) as conflict:
+        bclc(**LIVER_CONFINED, **single, ecog=1, ecog_cancer_related=False, tumour__bclc_stage="C")
+    assert conflict.value.problems == [
+        "tumour.bclc_stage: given C contradicts ecog_cancer_related false"
+    ]
 
 
 def test_bclc_d_from_ecog_3() -> None:

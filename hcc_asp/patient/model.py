@@ -170,6 +170,11 @@ class Patient(Section):
     ] = None
     id: Annotated[str, core_schema.str_schema(strict=True, min_length=1)] = "patient"
     ecog: Annotated[int | None, whole("ecog")] = None
+    #: Extension (README, "The patient file"): whether an ECOG performance status of 1 or more is
+    #: caused by the cancer. BCLC's performance-status criterion counts cancer-related symptoms
+    #: only: ``false`` (e.g. ECOG 1 from COPD) stages liver-confined disease by tumour burden and
+    #: liver function; ``true`` makes it BCLC C; absent is unknown (never read as either).
+    ecog_cancer_related: Flag = None
     weight_kg: Annotated[float | None, bounded_number("weight_kg")] = None
     tumour: Tumour
     labs: Labs
