@@ -233,6 +233,10 @@ GROUPS: tuple[Group, ...] = (
                     ("4", "4: completely disabled"),
                 ),
             ),
+            _flag(
+                "ecog_cancer_related",
+                "ECOG 1-2 caused by the cancer (BCLC counts cancer-related symptoms only)",
+            ),
         ),
     ),
     Group(
