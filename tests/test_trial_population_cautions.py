@@ -1,4 +1,4 @@
-"""Trial-population cautions and the blood-pressure gate hold just where they should (issue 22, point 4).
+"""Trial-population cautions and the blood-pressure gate: just where they should be (issue 22, 4).
 
 The golden cases pin the codes that must appear; these tests pin that they do not appear one step
 inside the trials' populations (a golden line cannot say "no caution").
