@@ -24,6 +24,7 @@ NOTES: dict[str, str] = {
     "version": "format version: only 1 exists",
     "id": "the patient's label (default: the file name)",
     "ecog": "ECOG performance status, 0-4",
+    "ecog_cancer_related": "is the ECOG caused by the cancer? true | false (unknown if empty)",
     "weight_kg": "body weight in kg (sets the lenvatinib dose)",
     "tumour": "the cancer's stage and extent",
     "tumour.bclc_stage": "0 | A | B | C | D; derived from the values when left empty",
@@ -102,6 +103,7 @@ _COMMENTED = {
 #: The template's layout: (key path, first-line) in the order written; sections recurse.
 _LAYOUT: list[tuple[str, bool]] = [
     ("ecog", True),
+    ("ecog_cancer_related", True),
     ("prior_therapies", True),
     ("liver", True),
     ("labs", True),
