@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 from conftest import EXAMPLES, ROOT, patient_from
 from service_support import assert_card_shape
 
@@ -82,10 +83,9 @@ def test_first_line_card_names_the_regimens_rec_and_strength_in_one_line(engine)
 
 def test_missing_data_is_said_on_the_card_as_what_to_record(engine, tmp_path):
     # The shipped example without its varices and comorbidities records: those keys are unknown.
-    text = (EXAMPLES / "after-sorafenib.yaml").read_text()
-    dropped = ("varices:", "comorbidities:")
-    kept = [x for x in text.split("\n") if not x.lstrip().startswith(dropped)]
-    (tmp_path / "p.yaml").write_text("\n".join(kept))
+    data = yaml.safe_load((EXAMPLES / "after-sorafenib.yaml").read_text())
+    del data["liver"]["varices"], data["comorbidities"]
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(data))
     patient = load_patient(str(tmp_path / "p.yaml"))
     asco, aasld = cards(engine, "hcc-asp-therapy", patient)
     assert asco["indicator"] == "warning"  # conditional regimens
