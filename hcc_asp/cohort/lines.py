@@ -11,26 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from hcc_asp.patient import MAX_BYTES
+from hcc_asp.patient.bounds import bounded_lines
 
 
 def lines_of(path: Path) -> Iterator[tuple[int, str | None]]:
     """Yield (line number, text) of a text file; text None for a line over the size bound.
 
-    A line is read at most :data:`MAX_BYTES` at a time, so one huge line cannot exhaust memory;
-    the rest of it is skipped. Undecodable bytes become U+FFFD (the record then fails validation
-    with its own line rather than stopping the run).
+    Lines come from :func:`hcc_asp.patient.bounds.bounded_lines`: one huge line cannot exhaust
+    memory, and the rest of it is skipped. Undecodable bytes become U+FFFD (the record then
+    fails validation with its own line rather than stopping the run).
     """
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            raw = handle.readline(MAX_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
-                while (rest := handle.readline(MAX_BYTES + 1)) and not rest.endswith(b"\n"):
-                    pass
-                yield number, None
-                continue
-            yield number, raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    for number, raw, whole in bounded_lines(path):
+        yield (
+            number,
+            raw.decode("utf-8", errors="replace").removeprefix("\ufeff") if whole else None,
+        )

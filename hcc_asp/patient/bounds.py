@@ -7,6 +7,8 @@ catches a unit mix-up); the unit factors convert bilirubin and albumin between t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 #: Largest patient file accepted, in bytes (a real one is a few kilobytes).
@@ -71,3 +73,26 @@ def limits(path: str) -> Limits:
     if bound.low_inclusive:
         return Limits(ge=bound.low, gt=None, le=bound.high)
     return Limits(ge=None, gt=bound.low, le=bound.high)
+
+
+def bounded_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """Yield (line number, bytes, whole) for each line of a file, holding at most MAX_BYTES.
+
+    A line longer than :data:`MAX_BYTES` is yielded once with ``whole`` false and only its first
+    ``MAX_BYTES + 1`` bytes (enough to name what it was); the rest of it is skipped unread into
+    memory. Cohort files (``cohort/lines.py``) and NDJSON charts (``fhir/stream.py``) read
+    through this one loop.
+    """
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            raw = handle.readline(MAX_BYTES + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
+                while (rest := handle.readline(MAX_BYTES + 1)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, raw, False
+                continue
+            yield number, raw, True

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from hcc_asp.patient.bounds import MAX_BYTES
+from hcc_asp.patient.bounds import MAX_BYTES, bounded_lines
 
 
 class Collector(Protocol):
@@ -91,31 +91,23 @@ def _parses(line: bytes) -> bool:
 
 
 def _lines(path: Path, where: str, collector: Collector) -> Iterator[tuple[str, Any]]:
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            raw = handle.readline(MAX_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
-                while (rest := handle.readline(MAX_BYTES + 1)) and not rest.endswith(b"\n"):
-                    pass
-                kind = _kind(raw[:_HEAD])
-                if kind is not None and not collector.used(kind):
-                    collector.skip(kind)  # a type the mapping does not read: no bound applies
-                else:
-                    collector.left_out.append(
-                        f"{where} line {number}: a {kind or 'resource'} longer than {MAX_BYTES} "
-                        "bytes; not read"
-                    )
-                continue
-            text = raw.decode("utf-8", "replace").strip().removeprefix("\ufeff")
-            if not text:
-                continue
-            document = collector.parse(text, f"{where} line {number}")
-            if document is not None:
-                yield f"{where} line {number}", document
+    for number, raw, whole in bounded_lines(path):
+        if not whole:
+            kind = _kind(raw[:_HEAD])
+            if kind is not None and not collector.used(kind):
+                collector.skip(kind)  # a type the mapping does not read: no bound applies
+            else:
+                collector.left_out.append(
+                    f"{where} line {number}: a {kind or 'resource'} longer than {MAX_BYTES} "
+                    "bytes; not read"
+                )
+            continue
+        text = raw.decode("utf-8", "replace").strip().removeprefix("\ufeff")
+        if not text:
+            continue
+        document = collector.parse(text, f"{where} line {number}")
+        if document is not None:
+            yield f"{where} line {number}", document
 
 
 def _bundle(path: Path, where: str, collector: Collector) -> None:
